@@ -1,0 +1,1 @@
+"""picodsc server commands."""

@@ -1,0 +1,31 @@
+import os
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+# `make test` runs the default profile; `make test-long` sets HYPOTHESIS_PROFILE=long.
+settings.register_profile(
+    "default", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.register_profile(
+    "long", max_examples=2000, deadline=None, suppress_health_check=list(HealthCheck)
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+
+def pytest_addoption(parser):
+    parser.addoption("--device", metavar="PORT", default=None, help="serial port of a real board")
+
+
+def pytest_collection_modifyitems(config, items):
+    if config.getoption("--device"):
+        return
+    skip = pytest.mark.skip(reason="needs a real board: pytest --device PORT")
+    for item in items:
+        if "device" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture
+def device_port(request):
+    return request.config.getoption("--device")
