@@ -1,1 +1,45 @@
-"""picodsc ocra commands."""
+"""picodsc ocra: compute one OCRA response with the host reference (a debug tool, like oathtool).
+
+The key may be given on argv (debug use only) or as ``--key -`` to read it from stdin. Errors are
+one line, exit code 2, and never echo the key.
+"""
+
+import sys
+
+import click
+
+from .. import ocra as ocra_lib
+from ..errors import UsageError
+from . import cli
+
+
+def _hex_option(value, name):
+    try:
+        return bytes.fromhex(value.strip())
+    except ValueError:
+        raise UsageError(f"{name} must be hex digits") from None
+
+
+@cli.command("ocra")
+@click.option("--suite", "suite", required=True, help="OCRA suite, e.g. OCRA-1:HOTP-SHA256-8:QN06-PSHA256")
+@click.option("--key", "key", required=True, help="secret as hex, or '-' to read it from stdin")
+@click.option("--question", "question", required=True, help="the challenge as typed (QN decimal, QA, QH hex)")
+@click.option("--counter", type=int, default=None, help="counter value (C suites)")
+@click.option("--pin", default=None, help="PIN, hashed with the suite's P hash (P suites)")
+@click.option("--session", default=None, help="session information as hex (S suites)")
+@click.option("--time", "timestamp", type=int, default=None, help="number of time steps (T suites)")
+def ocra_command(suite, key, question, counter, pin, session, timestamp):
+    """Print the OCRA response for one challenge."""
+    if key == "-":
+        key = sys.stdin.readline()
+    key_bytes = _hex_option(key, "--key")
+    if not key_bytes:
+        raise UsageError("--key is empty")
+    try:
+        parsed = ocra_lib.parse_suite(suite)
+        pin_hash = ocra_lib.pin_hash(parsed, pin) if pin is not None else None
+        session_bytes = _hex_option(session, "--session") if session is not None else None
+        response = ocra_lib.compute(parsed, key_bytes, question, counter, pin_hash, session_bytes, timestamp)
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+    click.echo(response)
