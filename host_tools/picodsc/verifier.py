@@ -1,0 +1,134 @@
+"""Challenges and verification with the seed's lockout rules.
+
+- A challenge is random (per the suite's Q), pending for :data:`CHALLENGE_TTL` seconds, and consumed
+  by its first verification, whatever the outcome.
+- :data:`MAX_FAILURES` consecutive failed verifications within :data:`LOCK_SECONDS` lock the token
+  until :data:`LOCK_SECONDS` after the last failure; a success resets the count. While locked every
+  verification fails without the response being checked (so it is not an oracle and does not extend
+  the lock). Unknown, expired or replayed challenges are refused before any check and do not count.
+- Counter (C) suites: the response may come from any counter in ``[counter, counter + window)``;
+  on success the counter moves to the matched value + 1.
+"""
+
+import datetime
+from dataclasses import dataclass
+
+from .crypto import Prepared, parse_suite
+from .errors import UsageError
+from .registry import check_serial
+
+CHALLENGE_TTL = 120.0
+MAX_FAILURES = 10
+LOCK_SECONDS = 24 * 3600.0
+DEFAULT_WINDOW = 100
+
+WRONG = "wrong response"
+UNKNOWN = "unknown or expired challenge"
+USED = "challenge already used"
+
+# Common PINs (besides all-same and sequential ones, refused by rule).
+WEAK_PINS = frozenset({
+    "1234", "1212", "2580", "0852", "1004", "2000", "1122", "1313", "6969", "4321", "1010", "2001",
+    "1230", "0007", "1984", "1986", "1999", "2020", "2468", "1357", "5683", "7410", "0987", "9876",
+    "1112", "2323", "0101", "1111", "0000", "123456", "654321", "111111", "000000", "121212",
+    "112233", "159753", "147258", "123123", "696969", "131313",
+})
+
+
+@dataclass(frozen=True)
+class Result:
+    ok: bool
+    reason: str = "OK"
+
+    def __bool__(self):
+        return self.ok
+
+
+def check_pin(pin, min_len=4, max_len=8):
+    """Raise UsageError for a malformed or weak PIN (message never contains the PIN)."""
+    if not (isinstance(pin, str) and pin.isascii() and pin.isdigit() and min_len <= len(pin) <= max_len):
+        raise UsageError(f"PIN must be {min_len}..{max_len} digits")
+    steps = {(int(b) - int(a)) % 10 for a, b in zip(pin, pin[1:], strict=False)}
+    if pin in WEAK_PINS or steps in ({0}, {1}, {9}):
+        raise UsageError("PIN too weak (common, all the same digit, or sequential): choose another")
+    if len(set(pin[0::2])) == 1 and len(set(pin[1::2])) == 1:  # 1212, 6969, 0101...
+        raise UsageError("PIN too weak (alternating digits): choose another")
+
+
+def _iso(t):
+    return datetime.datetime.fromtimestamp(t, datetime.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+class Verifier:
+    def __init__(self, registry, window=DEFAULT_WINDOW, ttl=CHALLENGE_TTL, max_failures=MAX_FAILURES,
+                 lock_seconds=LOCK_SECONDS):
+        self.registry = registry
+        self.window = window
+        self.ttl = ttl
+        self.max_failures = max_failures
+        self.lock_seconds = lock_seconds
+
+    def challenge(self, serial):
+        """A fresh challenge for ``serial``, recorded as pending."""
+        reg = self.registry
+        serial = check_serial(serial)
+        with reg.transaction() as db:
+            suite = parse_suite(reg.load(serial, db).suite)
+            t = reg.clock()
+            for _ in range(20):  # a collision with a pending challenge is rare: draw again
+                question = suite.new_challenge()
+                if reg.add_challenge(db, serial, question, t, purge_before=t - 2 * self.ttl):
+                    return question
+        raise UsageError("could not draw an unused challenge")
+
+    def verify(self, serial, challenge, response):
+        """:class:`Result`; bad arguments raise UsageError before anything is consumed."""
+        return self._check(serial, challenge, response, new_pin_hash=None)
+
+    def change_pin(self, serial, challenge, response, new_pin):
+        """Prove the new PIN: ``response`` must be the token's answer to ``challenge`` with ``new_pin``.
+
+        On success the stored PIN hash is replaced, in the same transaction. Counts like a verify.
+        """
+        check_pin(new_pin)
+        suite = parse_suite(self.registry.load(serial).suite)
+        if suite.p_hash is None:
+            raise UsageError(f"suite {suite.text} uses no PIN")
+        return self._check(serial, challenge, response, new_pin_hash=suite.pin_hash(new_pin))
+
+    def _check(self, serial, challenge, response, new_pin_hash):
+        reg = self.registry
+        serial = check_serial(serial)
+        challenge, response = challenge.strip(), response.strip()
+        suite = parse_suite(reg.load(serial).suite)  # validate arguments before any write
+        suite.check_challenge(challenge)
+        suite.check_response(response)
+        with reg.transaction() as db:
+            tok = reg.load(serial, db)
+            t = reg.clock()
+            pending = reg.take_challenge(db, serial, challenge)
+            if tok.locked_until is not None and t < tok.locked_until:
+                return Result(False, f"token locked until {_iso(tok.locked_until)}")
+            if pending is None or t > pending[0] + self.ttl or t < pending[0]:
+                return Result(False, UNKNOWN)
+            if pending[1]:
+                return Result(False, USED)
+            pin_hash = new_pin_hash if new_pin_hash is not None else tok.pin_hash
+            ocra = Prepared(suite, tok.secret, pin_hash)
+            window = self.window if suite.counter else 1
+            matched = ocra.match(challenge, response, counter=tok.counter, window=window)
+            if matched is None:
+                keep = self.max_failures - 1
+                recent = [f for f in tok.failures if f > t - self.lock_seconds]
+                tok.failures = (recent[-keep:] if keep else []) + [t]
+                if len(tok.failures) >= self.max_failures:
+                    tok.locked_until = t + self.lock_seconds
+                reg.save_state(db, tok)
+                return Result(False, WRONG)
+            tok.failures, tok.locked_until = [], None
+            if suite.counter:
+                tok.counter = matched + 1
+            reg.save_state(db, tok)
+            if new_pin_hash is not None:
+                reg.set_pin_hash(db, serial, new_pin_hash)
+            return Result(True)

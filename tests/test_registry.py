@@ -1,0 +1,88 @@
+"""Registry: round trip, encryption at rest, key file rules."""
+
+import os
+import sqlite3
+
+import pytest
+from picodsc.errors import PicodscError, UsageError
+from picodsc.registry import Registry, Sealer, check_serial
+
+SERIAL = "E6614103E72B8F2A"
+SUITE = "OCRA-1:HOTP-SHA256-8:QN06-PSHA256"
+SECRET = bytes.fromhex("5ec2e75ec2e75ec2e75ec2e75ec2e75ec2e75ec2e75ec2e75ec2e75ec2e7abcd")
+PIN_HASH = bytes.fromhex("c0ffee" * 10 + "c0")
+
+
+@pytest.fixture
+def reg(tmp_path):
+    with Registry(tmp_path / "reg.sqlite3", tmp_path / "reg.key", clock=lambda: 1000.0) as r:
+        yield r
+
+
+def test_round_trip(reg):
+    reg.add_token(SERIAL, SUITE, SECRET, PIN_HASH, counter=7)
+    tok = reg.load(SERIAL.lower())
+    got = (tok.serial, tok.suite, tok.secret, tok.pin_hash, tok.counter)
+    assert got == (SERIAL, SUITE, SECRET, PIN_HASH, 7)
+    assert tok.failures == [] and tok.locked_until is None
+    assert reg.serials() == [SERIAL] and reg.has_token(SERIAL)
+    assert SECRET.hex() not in repr(tok) and PIN_HASH.hex() not in repr(tok)
+
+
+def test_reopen_and_duplicate(tmp_path, reg):
+    reg.add_token(SERIAL, SUITE, SECRET, PIN_HASH)
+    with pytest.raises(PicodscError, match="already in the registry"):
+        reg.add_token(SERIAL, SUITE, SECRET, PIN_HASH)
+    reg.close()
+    with Registry(tmp_path / "reg.sqlite3", tmp_path / "reg.key") as again:
+        assert again.load(SERIAL).secret == SECRET
+
+
+def test_encrypted_at_rest(tmp_path, reg):
+    reg.add_token(SERIAL, SUITE, SECRET, PIN_HASH)
+    reg.close()
+    blob = b"".join(p.read_bytes() for p in tmp_path.iterdir() if p.name.startswith("reg.sqlite3"))
+    assert SERIAL.encode() in blob  # the file is really the registry
+    for secret in (SECRET, PIN_HASH):
+        assert secret not in blob
+        assert secret.hex().encode() not in blob and secret.hex().upper().encode() not in blob
+
+
+def test_key_file_created_private(tmp_path, reg):
+    reg.add_token(SERIAL, SUITE, SECRET, PIN_HASH)
+    assert (tmp_path / "reg.key").stat().st_mode & 0o777 == 0o600
+    assert (tmp_path / "reg.sqlite3").stat().st_mode & 0o077 == 0
+
+
+def test_key_file_loose_permissions_refused(tmp_path, reg):
+    reg.add_token(SERIAL, SUITE, SECRET, PIN_HASH)
+    os.chmod(tmp_path / "reg.key", 0o644)
+    with pytest.raises(PicodscError, match="loose permissions"):
+        Sealer(tmp_path / "reg.key")
+
+
+def test_wrong_key_or_swapped_rows_fail(tmp_path, reg):
+    reg.add_token(SERIAL, SUITE, SECRET, PIN_HASH)
+    other = "0123456789ABCDEF"
+    reg.add_token(other, SUITE, SECRET[::-1], PIN_HASH)
+    reg.close()
+    db = sqlite3.connect(tmp_path / "reg.sqlite3")
+    sealed = db.execute("SELECT secret FROM tokens WHERE serial=?", (SERIAL,)).fetchone()[0]
+    db.execute("UPDATE tokens SET secret=? WHERE serial=?", (sealed, other))  # copy a sealed secret
+    db.commit()
+    db.close()
+    with Registry(tmp_path / "reg.sqlite3", tmp_path / "reg.key") as r:
+        with pytest.raises(PicodscError, match="cannot decrypt") as e:
+            r.load(other)
+        assert SECRET.hex() not in str(e.value)
+    os.remove(tmp_path / "reg.key")
+    with Registry(tmp_path / "reg.sqlite3", tmp_path / "reg.key") as r:  # fresh key: nothing opens
+        with pytest.raises(PicodscError, match="cannot decrypt"):
+            r.load(SERIAL)
+
+
+def test_unknown_and_bad_serial(reg):
+    with pytest.raises(PicodscError, match="unknown token"):
+        reg.load(SERIAL)
+    with pytest.raises(UsageError, match="bad serial"):
+        check_serial("XYZ; DROP TABLE")
