@@ -1,0 +1,165 @@
+# The token's one configuration file (docs/DESIGN.md "Configuration file /dsc.cfg").
+#
+# Importable from the REPL of an unprovisioned token: needs nothing but the filesystem, machine
+# and dsc.ocra. Error messages are short (they go on a 16-column error screen) and never carry
+# the key.
+import json
+import os
+from binascii import hexlify, unhexlify
+
+import machine
+from micropython import const
+
+import dsc.ocra
+
+PATH = "/dsc.cfg"
+TMP = "/dsc.tmp"
+VERSION = const(1)
+_MAX_COUNTER = (1 << 64) - 1  # OCRA's C is 8 bytes
+# Key length per the suite's HMAC hash (bytes).
+_KEY_SIZES = {"SHA1": 20, "SHA256": 32, "SHA512": 64}
+
+
+class ConfigError(ValueError):
+    """The configuration is corrupt or a provisioning input is unusable (short reason, no secret)."""
+
+
+class Config:
+    """A validated configuration: ``suite`` (dsc.ocra.Suite) and its ``suite_text``, ``key`` (bytes),
+    ``counter`` (int, or None if the suite has no C): the value the next response uses."""
+
+    def __init__(self, suite_text, suite, key, counter):
+        self.suite_text = suite_text
+        self.suite = suite
+        self.key = key
+        self.counter = counter
+
+
+def serial():
+    """Token serial: machine.unique_id() as 16 uppercase hex digits."""
+    return hexlify(machine.unique_id()).decode().upper()
+
+
+def _exists(path):
+    try:
+        os.stat(path)
+        return True
+    except OSError:
+        return False
+
+
+def _parse_suite(text):
+    """Parse and check that the token can run the suite (numeric challenge, no session/time input)."""
+    if not isinstance(text, str):
+        raise ConfigError("bad suite")
+    try:
+        suite = dsc.ocra.Suite(text)
+    except ValueError:
+        raise ConfigError("bad suite") from None
+    # A keypad types digits only; the token has no clock and no session channel.
+    if suite.question_kind != "N" or suite.session_length or suite.time_step:
+        raise ConfigError("suite unsupported")
+    return suite
+
+
+def _parse_key(suite, key_hex):
+    if not isinstance(key_hex, str):
+        raise ConfigError("bad key")
+    try:
+        key = unhexlify(key_hex)
+    except ValueError:
+        raise ConfigError("key not hex") from None
+    if len(key) != _KEY_SIZES[suite.hash_name]:
+        raise ConfigError("bad key length")
+    return key
+
+
+def _parse_counter(suite, counter):
+    if not suite.counter:
+        if counter is not None:
+            raise ConfigError("counter unused")
+        return None
+    # bool is an int subclass: refuse it explicitly.
+    if not isinstance(counter, int) or isinstance(counter, bool) or not 0 <= counter <= _MAX_COUNTER:
+        raise ConfigError("bad counter")
+    return counter
+
+
+def _encode(suite_text, key, counter):
+    # Fixed field order, as in DESIGN.md; json.dumps escapes the suite.
+    text = '{"v": 1, "suite": ' + json.dumps(suite_text) + ', "key": "' + hexlify(key).decode() + '"'
+    if counter is not None:
+        text += ', "counter": ' + str(counter)
+    return text + "}"
+
+
+def _write_atomic(data):
+    # littlefs rename is atomic: a power cut leaves either the old or the new file.
+    with open(TMP, "w") as f:
+        f.write(data)
+    os.rename(TMP, PATH)
+
+
+def load():
+    """The validated Config, or None if unprovisioned (no file). ConfigError if corrupt."""
+    try:
+        with open(PATH) as f:
+            text = f.read()
+    except OSError as e:
+        if e.errno == 2:  # ENOENT: unprovisioned
+            return None
+        raise ConfigError("unreadable") from None
+    try:
+        obj = json.loads(text)
+    except (ValueError, UnicodeError):
+        raise ConfigError("bad json") from None
+    if not isinstance(obj, dict):
+        raise ConfigError("bad json")
+    if obj.get("v") != VERSION or isinstance(obj.get("v"), bool):
+        raise ConfigError("bad version")
+    for name in obj:
+        if name not in ("v", "suite", "key", "counter"):
+            raise ConfigError("unknown field")
+    suite = _parse_suite(obj.get("suite"))
+    key = _parse_key(suite, obj.get("key"))
+    counter = _parse_counter(suite, obj.get("counter"))
+    return Config(obj["suite"], suite, key, counter)
+
+
+def provision(suite, key_hex, counter=0):
+    """Validate and write a new configuration atomically; returns the serial.
+
+    ValueError (ConfigError) if the inputs are unusable or the token is already provisioned.
+    """
+    if _exists(PATH):
+        raise ConfigError("already provisioned")
+    parsed = _parse_suite(suite)
+    key = _parse_key(parsed, key_hex)
+    counter = _parse_counter(parsed, counter if parsed.counter else None)
+    _write_atomic(_encode(suite, key, counter))
+    return serial()
+
+
+def save_counter(cfg, counter):
+    """Persist a new counter value (atomic) and update ``cfg``."""
+    counter = _parse_counter(cfg.suite, counter)
+    _write_atomic(_encode(cfg.suite_text, cfg.key, counter))
+    cfg.counter = counter
+
+
+def wipe():
+    """Factory reset: overwrite the file (and so the key) in place, then remove it. Works on corrupt files."""
+    for path in (TMP, PATH):
+        try:
+            size = os.stat(path)[6]
+        except OSError:
+            continue
+        try:
+            with open(path, "r+b") as f:
+                zeros = bytearray(64)
+                left = size
+                while left > 0:
+                    n = f.write(zeros if left >= 64 else zeros[:left])
+                    left -= n
+        finally:
+            os.remove(path)
