@@ -1,1 +1,162 @@
-"""picodsc server commands."""
+"""picodsc server and factory commands: deploy, provision, challenge, verify, pin-change, export.
+
+A thin layer over picodsc.{deploy, provision, verifier, registry, pskc_export}.
+"""
+
+import sys
+
+import click
+
+from .. import bundle, pskc_export
+from ..crypto import DEFAULT_SUITE
+from ..errors import UsageError
+from ..registry import Registry
+from ..verifier import Verifier, check_pin
+from . import cli
+
+_REGISTRY_HELP = ("registry database (env PICODSC_REGISTRY; default in the user data directory). "
+                  "Its AES key file: env PICODSC_KEY_FILE, default picodsc.key next to it.")
+
+
+def registry_option(f):
+    return click.option("--registry", "registry_path", type=click.Path(dir_okay=False), default=None,
+                        envvar="PICODSC_REGISTRY", help=_REGISTRY_HELP)(f)
+
+
+def _err(text):
+    click.echo(text, err=True)
+
+
+def _prompt_pin(text="New PIN"):
+    pin = click.prompt(text, hide_input=True, confirmation_prompt=True, err=True)
+    check_pin(pin)
+    return pin
+
+
+def _read_pin_stdin():
+    line = sys.stdin.readline().strip()
+    check_pin(line)
+    return line
+
+
+@cli.command("deploy")
+@click.option("--port", required=True, help="serial port of the board (or of `picodsc emulate --serve`)")
+@click.option("--board", default=bundle.DEFAULT_BOARD, show_default=True,
+              help="board definition from boards/ (installed as /board.py)")
+@click.option("--source", is_flag=True, help="copy .py sources instead of mpy-cross .mpy files")
+@click.option("--no-reset", is_flag=True, help="do not reset the board afterwards")
+@click.option("--timeout", type=float, default=30.0, show_default=True, help="seconds to wait for the board")
+def deploy_command(port, board, source, no_reset, timeout):
+    """Compile and copy the firmware, board file and drivers to a board with mpremote."""
+    from ..deploy import deploy
+
+    bundle.board_path(board)  # unknown board: exit 2 before anything else
+    deploy(port, board=board, compiled=not source, reset=not no_reset, timeout=timeout, progress=_err)
+
+
+@cli.command("provision")
+@click.option("--port", required=True, help="serial port of an unprovisioned token")
+@click.option("--suite", default=DEFAULT_SUITE, show_default=True, help="OCRA suite")
+@click.option("--pin", default=None, help="the owner's PIN (default: prompt twice, without echo)")
+@click.option("--replace", is_flag=True, help="replace the registry entry of a token that was factory reset")
+@click.option("--timeout", type=float, default=30.0, show_default=True, help="seconds to wait for the token")
+@registry_option
+def provision_command(port, suite, pin, replace, timeout, registry_path):
+    """Give a token a fresh secret over USB, record it in the registry and lock the token.
+
+    Prints `serial: <SERIAL>`. The secret goes to the token on mpremote's stdin, never in argv.
+    """
+    from ..provision import check_suite, provision
+
+    parsed = check_suite(suite)
+    if parsed.p_hash is None:
+        if pin is not None:
+            raise UsageError(f"suite {parsed.text} takes no PIN")
+    elif pin is None:
+        pin = _prompt_pin("PIN")
+    else:
+        check_pin(pin)
+    with Registry(registry_path) as reg:
+        _ = reg.sealer  # key file problems surface before the token is touched
+        serial = provision(reg, port, pin=pin, suite=parsed.text, timeout=timeout, replace=replace, log=_err)
+    click.echo(f"serial: {serial}")
+
+
+@cli.command("challenge")
+@click.option("--serial", required=True, help="token serial")
+@registry_option
+def challenge_command(serial, registry_path):
+    """Print a fresh challenge for a token (pending for 120 s, consumed by its first verify)."""
+    with Registry(registry_path) as reg:
+        click.echo(Verifier(reg).challenge(serial))
+
+
+@cli.command("verify")
+@click.option("--serial", required=True, help="token serial")
+@click.option("--challenge", required=True, help="a challenge from `picodsc challenge`")
+@click.option("--response", required=True, help="the token's response")
+@registry_option
+def verify_command(serial, challenge, response, registry_path):
+    """Check a response: prints OK (exit 0) or FAIL: <reason> (exit 1).
+
+    10 consecutive failures within 24 h lock the token until 24 h after the last one.
+    """
+    with Registry(registry_path) as reg:
+        result = Verifier(reg).verify(serial, challenge, response)
+    if not result.ok:
+        click.echo(f"FAIL: {result.reason}")
+        sys.exit(1)
+    click.echo("OK")
+
+
+@cli.command("pin-change")
+@click.option("--serial", required=True, help="token serial")
+@click.option("--challenge", default=None,
+              help="a challenge from `picodsc challenge` (scripted use; default: issue one and print it)")
+@click.option("--response", default=None, help="the token's response using the NEW PIN (default: prompt)")
+@click.option("--pin-stdin", is_flag=True, help="read the new PIN from one line of stdin (no prompts)")
+@registry_option
+def pin_change_command(serial, challenge, response, pin_stdin, registry_path):
+    """Change a token's PIN: answering a challenge with the new PIN proves it.
+
+    \b
+    Interactive: prints `challenge: NNNNNN`, asks the new PIN twice (no echo), then
+    the response the token shows after typing the NEW PIN and that challenge.
+    Scripted: picodsc challenge --serial S   (-> C; type the new PIN and C on the token)
+              echo NEWPIN | picodsc pin-change --serial S --challenge C --response R --pin-stdin
+    Prints OK (exit 0) or FAIL: <reason> (exit 1); failures count towards the lockout.
+    Nothing changes on the token (it never stores the PIN).
+    """
+    with Registry(registry_path) as reg:
+        ver = Verifier(reg)
+        ver.registry.load(serial)  # unknown token: fail before prompting
+        if challenge is None:
+            challenge = ver.challenge(serial)
+            click.echo(f"challenge: {challenge}")
+        pin = _read_pin_stdin() if pin_stdin else _prompt_pin("New PIN")
+        if response is None:
+            response = click.prompt("Response (with the new PIN)", err=True).strip()
+        result = ver.change_pin(serial, challenge, response, pin)
+    if not result.ok:
+        click.echo(f"FAIL: {result.reason}")
+        sys.exit(1)
+    click.echo("OK")
+
+
+@cli.command("export")
+@click.option("--serial", required=True, help="token serial")
+@click.option("--format", "fmt", type=click.Choice(["pskc"]), default="pskc", show_default=True)
+@click.option("--output", type=click.Path(dir_okay=False), default=None,
+              help="file to write (mode 0600); default stdout")
+@registry_option
+def export_command(serial, fmt, output, registry_path):
+    """Export a token (RFC 6030 PSKC, OCRA suite included) for another server. Holds the secret!"""
+    with Registry(registry_path) as reg:
+        data = pskc_export.build(reg.load(serial))
+    _err("warning: this PSKC file holds the token's secret in clear: keep it private, delete it after import")
+    if output is None:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    else:
+        pskc_export.write_private(output, data)
+        _err(f"wrote {output} (mode 0600)")

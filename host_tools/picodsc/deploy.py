@@ -1,0 +1,94 @@
+"""Put the firmware on a board with mpremote: check, then one chained mpremote run.
+
+1. Probe (one mpremote run): the board's ``.mpy`` version (``sys.implementation._mpy & 0xff`` must
+   equal :data:`picodsc.bundle.MPY_VERSION` to run our mpy-cross output), whether it is provisioned
+   (refused: factory reset first), which target directories and shadowing files exist.
+2. Write (one mpremote run, commands chained with ``+``): ``fs mkdir`` for the missing directories,
+   ``fs rm`` for stale ``.py``/``.mpy`` that would shadow the bundle, one ``fs cp`` per directory
+   with all its files (mpremote skips files whose hash already matches), then a hard reset.
+"""
+
+import json
+import posixpath
+import tempfile
+from pathlib import Path
+
+from . import bundle
+from .errors import PicodscError
+from .provision import LOCKED_HINT, RESET, Mpremote
+
+_PROBE = """\
+import os, sys
+def ex(p):
+    try:
+        os.stat(p)
+        return 1
+    except OSError:
+        return 0
+print('PICODSC-DEPLOY', __import__('json').dumps({
+    'mpy': getattr(sys.implementation, '_mpy', 0) & 0xff,
+    'cfg': ex('/dsc.cfg'),
+    'have': [p for p in %s if ex(p)]}))
+"""
+
+
+def plan(board=bundle.DEFAULT_BOARD, compiled=True):
+    """(files, directories, stale): the bundle, the directories it needs, paths that would shadow it."""
+    files = bundle.files(board, compiled)
+    dirs = sorted({posixpath.dirname(p) for p, _ in files} - {"/"}, key=lambda d: (d.count("/"), d))
+    # Parents first: /lib before /lib/dsc.
+    return files, dirs, bundle.stale_paths(compiled)
+
+
+def probe(mp, paths):
+    code = _PROBE % json.dumps(list(paths))
+    for line in mp.run(["exec", code]).splitlines():
+        if line.startswith("PICODSC-DEPLOY "):
+            return json.loads(line.split(" ", 1)[1])
+    raise PicodscError(f"the device on {mp.port} did not answer the deploy probe")
+
+
+def deploy(port, board=bundle.DEFAULT_BOARD, compiled=True, reset=True, timeout=30.0, progress=None):
+    """Deploy to ``port``; ``progress(text)`` gets one line per step. Returns the number of files."""
+    progress = progress or (lambda text: None)
+    mp = Mpremote(port, timeout)
+    files, dirs, stale = plan(board, compiled)  # compile before touching the board
+    progress(f"probing {port}")
+    state = probe(mp, dirs + stale)
+    if compiled and state["mpy"] != bundle.MPY_VERSION:
+        raise PicodscError(
+            f"board runs .mpy version {state['mpy']}, mpy-cross makes {bundle.MPY_VERSION}: "
+            "update MicroPython on the board or deploy sources with --source"
+        )
+    if state["cfg"]:
+        raise PicodscError(f"the token on {port} is provisioned: {LOCKED_HINT}")
+    have = set(state["have"])
+    commands = [["fs", "mkdir", f":{d}"] for d in dirs if d not in have]
+    commands += [["fs", "rm", f":{p}"] for p in stale if p in have]
+    total = len(files)
+    with tempfile.TemporaryDirectory(prefix="picodsc-deploy-") as tmp:
+        by_dir = {}
+        for device_path, data in files:
+            local = Path(tmp) / device_path.lstrip("/")
+            local.parent.mkdir(parents=True, exist_ok=True)
+            local.write_bytes(data)
+            by_dir.setdefault(posixpath.dirname(device_path), []).append(str(local))
+        for d, locals_ in by_dir.items():
+            commands.append(["fs", "cp", *locals_, f":{d.rstrip('/')}/"])
+        if reset:
+            commands.append(["exec", "--no-follow", RESET])
+        done = [0]
+
+        def on_line(line):
+            line = line.replace(tmp, "")
+            if line.startswith("cp "):
+                done[0] += 1
+                progress(f"[{done[0]}/{total}] {line.split()[1]}")
+            elif line.startswith("Up to date:"):
+                progress(f"  (unchanged) {line.split(':', 1)[1].strip()}")
+            elif line.strip():
+                progress(line)
+
+        mp.run(*commands, timeout=max(timeout, 10.0 * total), on_line=on_line)
+    progress(f"deployed {total} files to {port}" + (" and reset the board" if reset else ""))
+    return total
