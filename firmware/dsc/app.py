@@ -8,13 +8,13 @@
 # The loop scans the keypad every _SCAN_MS and sleeps in between; when OFF it arms an IRQ on the
 # power key and sleeps without a timeout. A token holding a secret (provisioned or corrupt
 # configuration) disables Ctrl-C and resets on any error: nothing over USB reaches its REPL.
-import hashlib
 import time
 
 import machine
 import micropython
 from micropython import const
 
+import dsc.hashes
 import dsc.ocra
 from dsc import config
 
@@ -298,15 +298,8 @@ class Token:
 
 
 def _pin_hash(suite, entry):
-    name = suite.pin_hash_name
-    data = memoryview(entry.buf)[: entry.n]
-    if name == "SHA1":
-        return hashlib.sha1(data).digest()
-    if name == "SHA256":
-        return hashlib.sha256(data).digest()
-    import dsc.hashes
-
-    return dsc.hashes.sha512(data).digest()
+    """The suite's P input: the digest of the typed PIN (ASCII digits)."""
+    return dsc.hashes.new(suite.pin_hash_name, memoryview(entry.buf)[: entry.n]).digest()
 
 
 # -- hardware and the entry point -----------------------------------------------------------------

@@ -16,8 +16,6 @@ PATH = "/dsc.cfg"
 TMP = "/dsc.tmp"
 VERSION = const(1)
 _MAX_COUNTER = (1 << 64) - 1  # OCRA's C is 8 bytes
-# Key length per the suite's HMAC hash (bytes).
-_KEY_SIZES = {"SHA1": 20, "SHA256": 32, "SHA512": 64}
 
 
 class ConfigError(ValueError):
@@ -69,7 +67,7 @@ def _parse_key(suite, key_hex):
         key = unhexlify(key_hex)
     except ValueError:
         raise ConfigError("key not hex") from None
-    if len(key) != _KEY_SIZES[suite.hash_name]:
+    if len(key) != suite.key_size:  # the HMAC hash's size (DESIGN.md)
         raise ConfigError("bad key length")
     return key
 
