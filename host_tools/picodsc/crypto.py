@@ -2,7 +2,7 @@
 
 The host reference ``picodsc.ocra`` computes one response from scratch; verification is the hot path
 of a server, so here the suite is parsed once and the fixed parts of the OCRA message (suite name,
-PIN hash, ...) are assembled once per token (:class:`Prepared`), leaving one OpenSSL one-shot HMAC
+PIN hash, HMAC key pads) are hashed once per token (:class:`Prepared`), leaving two hash updates
 per candidate response. Cross-checked against ``picodsc.ocra`` and ``oath`` in the tests.
 """
 
@@ -16,6 +16,7 @@ from .errors import UsageError
 
 # hash name -> (hashlib name, digest/key size in bytes)
 HASHES = {"SHA1": ("sha1", 20), "SHA256": ("sha256", 32), "SHA512": ("sha512", 64)}
+_BLOCK = {"sha1": 64, "sha256": 64, "sha512": 128}
 DEFAULT_SUITE = "OCRA-1:HOTP-SHA256-8:QN06-PSHA256"
 _PERIODS = {"S": 1, "M": 60, "H": 3600}
 _QLEN = 128  # bytes of the Q field in the OCRA message
@@ -24,11 +25,12 @@ _QLEN = 128  # bytes of the Q field in the OCRA message
 class Suite:
     """A parsed OCRA suite. Raises :class:`UsageError` naming the problem."""
 
-    __slots__ = ("text", "hash", "key_size", "digits", "counter", "q_kind", "q_len", "p_hash",
-                 "s_len", "t_step")
+    __slots__ = ("text", "head", "hash", "key_size", "block_size", "digits", "counter", "q_kind", "q_len",
+                 "p_hash", "p_size", "s_len", "t_step")
 
     def __init__(self, text):
         self.text = text
+        self.head = text.encode("ascii", "replace") + b"\0"  # the message starts with the suite
         parts = text.split(":")
         if len(parts) != 3 or parts[0] != "OCRA-1":
             raise UsageError(f"bad OCRA suite {text!r}: expected OCRA-1:HOTP-<hash>-<digits>:<inputs>")
@@ -36,9 +38,10 @@ class Suite:
         if not m or not (m.group(2) == "0" or 4 <= int(m.group(2)) <= 10):
             raise UsageError(f"bad OCRA crypto function {parts[1]!r}: HOTP-SHA1|SHA256|SHA512-<0, 4..10>")
         self.hash, self.key_size = HASHES[m.group(1)]
+        self.block_size = _BLOCK[self.hash]
         self.digits = int(m.group(2))
         self.counter, self.q_kind, self.q_len = False, None, 0
-        self.p_hash, self.s_len, self.t_step = None, 0, 0
+        self.p_hash, self.p_size, self.s_len, self.t_step = None, 0, 0, 0
         for item in parts[2].split("-"):
             self._parse_input(item)
         if self.q_kind is None:
@@ -53,7 +56,7 @@ class Suite:
             if not 4 <= self.q_len <= 64:
                 raise bad
         elif re.fullmatch(r"P(SHA1|SHA256|SHA512)", item) and self.p_hash is None:
-            self.p_hash = HASHES[item[1:]][0]
+            self.p_hash, self.p_size = HASHES[item[1:]]
         elif re.fullmatch(r"S\d\d\d", item) and not self.s_len:
             self.s_len = int(item[1:])
             if not self.s_len:
@@ -98,33 +101,44 @@ def parse_suite(text):
 
 
 def _question_bytes(suite, question):
-    if suite.q_kind == "N":
-        h = "%X" % int(question)
-        q = bytes.fromhex((h + "0" * (2 * _QLEN - len(h)))[: 2 * _QLEN])
-    elif suite.q_kind == "H":
-        q = bytes.fromhex((question + "0" * (2 * _QLEN - len(question)))[: 2 * _QLEN])
-    else:
-        q = question.encode("ascii").ljust(_QLEN, b"\0")
-    return q
+    if suite.q_kind == "N":  # RFC 6287: decimal -> hex digits, padded on the right with 0 nibbles
+        n = int(question)
+        nibbles = (n.bit_length() + 3) >> 2
+        if nibbles & 1:
+            n <<= 4
+            nibbles += 1
+        return n.to_bytes(nibbles >> 1, "big").ljust(_QLEN, b"\0")
+    if suite.q_kind == "H":
+        return bytes.fromhex((question + "0" * (2 * _QLEN - len(question)))[: 2 * _QLEN])
+    return question.encode("ascii").ljust(_QLEN, b"\0")
+
+
+_IPAD = bytes(x ^ 0x36 for x in range(256))
+_OPAD = bytes(x ^ 0x5C for x in range(256))
 
 
 class Prepared:
     """OCRA for one token: ``response(question, counter)`` with everything else assembled once.
 
-    ``key`` and ``pin_hash`` stay inside the object; nothing here prints or logs them.
+    HMAC (RFC 2104) is done by hand so that the key's inner/outer pads *and* the fixed start of
+    the message (the suite name) are hashed once, here: per response only the variable part is
+    hashed. ``key`` and ``pin_hash`` stay inside the object; nothing here prints or logs them.
     """
 
-    __slots__ = ("suite", "_key", "_head", "_tail", "_mod", "_digits")
+    __slots__ = ("suite", "_inner", "_outer", "_tail", "_mod", "_digits")
 
     def __init__(self, suite, key, pin_hash=None, session=None):
         self.suite = suite = parse_suite(suite)
         if len(key) != suite.key_size:
             raise UsageError(f"key must be {suite.key_size} bytes for {suite.text}")
-        self._key = bytes(key)
-        self._head = suite.text.encode("ascii") + b"\0"
+        new = getattr(hashlib, suite.hash)
+        block = bytes(key).ljust(suite.block_size, b"\0")  # keys are never longer than a block
+        self._inner = new(block.translate(_IPAD))
+        self._inner.update(suite.head)
+        self._outer = new(block.translate(_OPAD))
         tail = b""
         if suite.p_hash:
-            if pin_hash is None or len(pin_hash) != hashlib.new(suite.p_hash).digest_size:
+            if pin_hash is None or len(pin_hash) != suite.p_size:
                 raise UsageError(f"suite {suite.text} needs a PIN hash ({suite.p_hash})")
             tail += pin_hash
         if suite.s_len:
@@ -135,26 +149,34 @@ class Prepared:
         self._digits = suite.digits
         self._mod = 10 ** suite.digits
 
-    def message(self, question, counter=None, timestamp=None):
+    def _variable(self, question, timestamp):
+        """The message after the counter: question, PIN hash, session, time steps."""
         s = self.suite
-        msg = self._head
-        if s.counter:
-            msg += counter.to_bytes(8, "big")
-        msg += _question_bytes(s, question) + self._tail
+        out = _question_bytes(s, question) + self._tail
         if s.t_step:
-            msg += (timestamp // s.t_step).to_bytes(8, "big")
-        return msg
+            if timestamp is None:
+                raise UsageError("suite needs a timestamp")
+            out += (timestamp // s.t_step).to_bytes(8, "big")
+        return out
 
-    def _truncate(self, mac):
+    def _otp(self, data):
+        inner = self._inner.copy()
+        inner.update(data)
+        outer = self._outer.copy()
+        outer.update(inner.digest())
+        mac = outer.digest()
         o = mac[-1] & 0xF
         value = int.from_bytes(mac[o:o + 4], "big") & 0x7FFFFFFF
         return str(value % self._mod).zfill(self._digits) if self._digits else str(value)
 
     def response(self, question, counter=None, timestamp=None):
-        if self.suite.counter and counter is None:
-            raise UsageError("suite needs a counter")
-        mac = hmac.digest(self._key, self.message(question, counter, timestamp), self.suite.hash)
-        return self._truncate(mac)
+        """The OCRA response; ``timestamp`` in seconds (divided by the suite's time step)."""
+        rest = self._variable(question, timestamp)
+        if self.suite.counter:
+            if counter is None:
+                raise UsageError("suite needs a counter")
+            return self._otp(counter.to_bytes(8, "big") + rest)
+        return self._otp(rest)
 
     def match(self, question, response, counter=None, window=1, timestamp=None):
         """The counter value (or 0 without C) whose response equals ``response``, else None.
@@ -162,19 +184,11 @@ class Prepared:
         Every candidate in the window is compared in constant time and the loop never exits
         early, so timing does not tell where (or whether) it matched.
         """
-        suite = self.suite
-        want = response.encode("ascii")
-        if not suite.counter:
-            got = self.response(question, timestamp=timestamp).encode("ascii")
-            return 0 if hmac.compare_digest(got, want) else None
-        # Counter suites: the bytes before and after the counter are fixed for this question.
-        before = self._head
-        after = _question_bytes(suite, question) + self._tail
-        if suite.t_step:
-            after += (timestamp // suite.t_step).to_bytes(8, "big")
-        key, name, found = self._key, suite.hash, None
+        rest = self._variable(question, timestamp)
+        if not self.suite.counter:
+            return 0 if hmac.compare_digest(self._otp(rest), response) else None
+        otp, found = self._otp, None
         for c in range(counter, counter + window):
-            mac = hmac.digest(key, before + c.to_bytes(8, "big") + after, name)
-            if hmac.compare_digest(self._truncate(mac).encode("ascii"), want) and found is None:
+            if hmac.compare_digest(otp(c.to_bytes(8, "big") + rest), response) and found is None:
                 found = c
         return found
