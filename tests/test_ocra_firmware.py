@@ -50,6 +50,14 @@ for c in json.load(open(%r)):
 """
 
 
+def firmware_ocra():
+    """The firmware's ``dsc.ocra`` imported under CPython (fast, but the MicroPython run is the one
+    that matters)."""
+    from dsc import ocra
+
+    return ocra
+
+
 def tag(value):
     """JSON form of an argument: bytes become {"b": hex}."""
     if isinstance(value, (bytes, bytearray)):
@@ -60,8 +68,9 @@ def tag(value):
 def firmware_results(cases):
     """Run ``cases`` (dicts: suite, key, question, counter, pin, pin_hash, session, timestamp; bytes
     allowed) through dsc.ocra under MicroPython; one output line per case."""
-    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
-        json.dump([{k: tag(v) for k, v in c.items()} for c in cases], f)
+    # UTF-8, not \u escapes: MicroPython's json does not join surrogate pairs
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False, encoding="utf-8") as f:
+        json.dump([{k: tag(v) for k, v in c.items()} for c in cases], f, ensure_ascii=False)
     try:
         out = upy.run(_RUNNER % f.name)
     finally:
