@@ -415,7 +415,6 @@ class HMAC:
 
     def digest_into(self, key, msg, out):
         """Write HMAC(key, msg) into ``out`` (at least digest_size bytes)."""
-        pad = self._pad
         if len(key) > self.block_size:  # RFC 2104: long keys are hashed first
             if self._key is None:
                 self._key = bytearray(self.digest_size)
@@ -423,18 +422,21 @@ class HMAC:
             h.update(key)
             self._finish(h, self._key)
             key = self._key
-            klen = self.digest_size
-        else:
-            klen = len(key)
-        for xor, data in ((_IPAD, msg), (_OPAD, self._inner)):
-            for i in range(klen):
-                pad[i] = key[i] ^ xor
-            for i in range(klen, self.block_size):
-                pad[i] = xor
-            h = self._hash()
-            h.update(pad)
-            h.update(data)
-            self._finish(h, self._inner if xor == _IPAD else out)
+        self._pass(key, _IPAD, msg, self._inner)
+        self._pass(key, _OPAD, self._inner, out)
+
+    def _pass(self, key, xor, data, out):
+        # one hash over (key ^ pad) || data; written out as a method so no tuples are built per MAC
+        pad = self._pad
+        klen = len(key)
+        for i in range(klen):
+            pad[i] = key[i] ^ xor
+        for i in range(klen, self.block_size):
+            pad[i] = xor
+        h = self._hash()
+        h.update(pad)
+        h.update(data)
+        self._finish(h, out)
 
     def digest(self, key, msg):
         out = bytearray(self.digest_size)

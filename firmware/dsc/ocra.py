@@ -65,8 +65,11 @@ def _u64(value, what):
     return value
 
 
+_BUFFERS = (bytes, bytearray, memoryview)  # built once: a tuple literal of names allocates per call
+
+
 def _check_buffer(value, what):
-    if not isinstance(value, (bytes, bytearray, memoryview)):
+    if not isinstance(value, _BUFFERS):
         raise ValueError(what + " must be bytes")
     return value
 
