@@ -13,6 +13,7 @@ CSUITE = "OCRA-1:HOTP-SHA1-6:C-QN08-PSHA1"
 _SETUP = """
 import os, vfs
 from dsc import config
+import dsc.ocra  # imported lazily by config; / is about to become the littlefs volume
 class RAM:
     def __init__(self, n):
         self.data = bytearray(n * 512)
@@ -53,7 +54,7 @@ print(config.provision({SUITE!r}, {KEY32!r}))
 print(read())
 print(sorted(os.listdir("/")))
 cfg = config.load()
-print(cfg.suite.text, cfg.key == b"12345678901234567890123456789012", cfg.counter)
+print(cfg.suite_text, cfg.key == b"12345678901234567890123456789012", cfg.counter)
 print(attempt(config.provision, {SUITE!r}, {KEY32!r}))
 """
     lines = mp_run(_SETUP + code).splitlines()

@@ -8,15 +8,15 @@
 # The loop scans the keypad every _SCAN_MS and sleeps in between; when OFF it arms an IRQ on the
 # power key and sleeps without a timeout. A token holding a secret (provisioned or corrupt
 # configuration) disables Ctrl-C and resets on any error: nothing over USB reaches its REPL.
+#
+# RAM: the configuration and OCRA modules (most of the bytecode) are imported when needed - at
+# boot, on OK, for the serial or a wipe - and released again (_release), so the heap at the
+# prompts holds only this module, the display and the keypad.
 import time
 
 import machine
 import micropython
 from micropython import const
-
-import dsc.hashes
-import dsc.ocra
-from dsc import config
 
 OFF = const(0)
 PIN = const(1)
@@ -94,9 +94,8 @@ class Token:
         self._hint = False  # a "need N digits" line is showing
         self.pin = self.challenge = None
         if cfg is not None:
-            suite = cfg.suite
-            self.pin = Entry(display, "PIN>", _PIN_LEN, True) if suite.pin_hash_name else None
-            self.challenge = Entry(display, "CHALLNG>", suite.question_length, False)
+            self.pin = Entry(display, "PIN>", _PIN_LEN, True) if cfg.pin_hash_name else None
+            self.challenge = Entry(display, "CHALLNG>", cfg.question_length, False)
         self._handlers = (
             Token._off,
             Token._at_pin,
@@ -184,8 +183,11 @@ class Token:
         d = self.display
         d.clear()
         if state == UNPROVISIONED:
+            from dsc import config
+
             d.text("NOT PROVISIONED", 0, 0)
             d.text(config.serial(), 0, 1)
+            _release()
         else:
             d.text("CONFIG ERROR", 0, 0)
             d.text(self.error[: d.cols], 0, 1)
@@ -256,7 +258,10 @@ class Token:
                 self._power_off()
         elif key == "OK":
             # Key first (overwrite, then remove): after this nothing secret is on flash.
+            from dsc import config
+
             config.wipe()
+            _release()
             self.cfg = self.error = None
             self.pin = self.challenge = None
             micropython.kbd_intr(3)
@@ -266,20 +271,24 @@ class Token:
 
     # -- the response --------------------------------------------------------------------------
     def _respond(self, now):
+        from dsc import config, hashes, ocra
+
         cfg = self.cfg
-        suite = cfg.suite
         pin_hash = None
         if self.pin is not None:
-            pin_hash = _pin_hash(suite, self.pin)
-            self.pin.clear()
+            # The suite's P input: the digest of the typed PIN (ASCII digits); then forget the PIN.
+            pin = self.pin
+            pin_hash = hashes.new(cfg.pin_hash_name, memoryview(pin.buf)[: pin.n]).digest()
+            pin.clear()
         question = bytes(self.challenge.buf).decode()
         self.challenge.clear()
         counter = cfg.counter
-        response = dsc.ocra.compute(suite, cfg.key, question, counter=counter, pin_hash=pin_hash)
+        response = ocra.compute(cfg.suite_text, cfg.key, question, counter=counter, pin_hash=pin_hash)
         pin_hash = None
         if counter is not None:
             # Persisted before anyone can read the response: a response is never shown twice.
             config.save_counter(cfg, counter + 1)
+        _release()
         self._show_response(response)
         self.state = RESPONSE
         self._since = now
@@ -297,9 +306,16 @@ class Token:
         d.update()
 
 
-def _pin_hash(suite, entry):
-    """The suite's P input: the digest of the typed PIN (ASCII digits)."""
-    return dsc.hashes.new(suite.pin_hash_name, memoryview(entry.buf)[: entry.n]).digest()
+def _release():
+    """Drop the modules the prompts do not need from RAM (their bytecode); imported again on use."""
+    import sys
+
+    import dsc
+
+    for name in ("config", "ocra", "hashes"):
+        sys.modules.pop("dsc." + name, None)
+        if hasattr(dsc, name):
+            delattr(dsc, name)
 
 
 # -- hardware and the entry point -----------------------------------------------------------------
@@ -320,12 +336,16 @@ def hardware():
 
 def load_config():
     """(cfg or None, error reason or None)."""
+    from dsc import config
+
     try:
         return config.load(), None
     except config.ConfigError as e:
         return None, str(e)
     except Exception:  # any other failure reading flash: treat as corrupt (locked)
         return None, "unreadable"
+    finally:
+        _release()
 
 
 def main():

@@ -2,15 +2,14 @@
 #
 # Importable from the REPL of an unprovisioned token: needs nothing but the filesystem, machine
 # and dsc.ocra. Error messages are short (they go on a 16-column error screen) and never carry
-# the key.
+# the key. A Config keeps plain values, not the parsed Suite, so the token can drop the OCRA
+# engine's modules from RAM between responses (see dsc.app).
 import json
 import os
 from binascii import hexlify, unhexlify
 
 import machine
 from micropython import const
-
-import dsc.ocra
 
 PATH = "/dsc.cfg"
 TMP = "/dsc.tmp"
@@ -23,14 +22,22 @@ class ConfigError(ValueError):
 
 
 class Config:
-    """A validated configuration: ``suite`` (dsc.ocra.Suite) and its ``suite_text``, ``key`` (bytes),
-    ``counter`` (int, or None if the suite has no C): the value the next response uses."""
+    """A validated configuration (made by load()).
 
-    def __init__(self, suite_text, suite, key, counter):
-        self.suite_text = suite_text
-        self.suite = suite
-        self.key = key
-        self.counter = counter
+    ``suite_text``; ``key`` (bytes); ``counter`` (int, or None if the suite has no C): the value
+    the next response uses; from the suite: ``question_length`` and ``pin_hash_name`` (or None).
+    No methods on purpose: a method would keep this whole module alive in RAM through its globals.
+    """
+
+
+def _config(suite_text, suite, key, counter):
+    cfg = Config()
+    cfg.suite_text = suite_text
+    cfg.key = key
+    cfg.counter = counter
+    cfg.question_length = suite.question_length
+    cfg.pin_hash_name = suite.pin_hash_name
+    return cfg
 
 
 def serial():
@@ -50,6 +57,8 @@ def _parse_suite(text):
     """Parse and check that the token can run the suite (numeric challenge, no session/time input)."""
     if not isinstance(text, str):
         raise ConfigError("bad suite")
+    import dsc.ocra
+
     try:
         suite = dsc.ocra.Suite(text)
     except ValueError:
@@ -72,8 +81,8 @@ def _parse_key(suite, key_hex):
     return key
 
 
-def _parse_counter(suite, counter):
-    if not suite.counter:
+def _parse_counter(has_counter, counter):
+    if not has_counter:
         if counter is not None:
             raise ConfigError("counter unused")
         return None
@@ -120,8 +129,8 @@ def load():
             raise ConfigError("unknown field")
     suite = _parse_suite(obj.get("suite"))
     key = _parse_key(suite, obj.get("key"))
-    counter = _parse_counter(suite, obj.get("counter"))
-    return Config(obj["suite"], suite, key, counter)
+    counter = _parse_counter(suite.counter, obj.get("counter"))
+    return _config(obj["suite"], suite, key, counter)
 
 
 def provision(suite, key_hex, counter=0):
@@ -133,14 +142,14 @@ def provision(suite, key_hex, counter=0):
         raise ConfigError("already provisioned")
     parsed = _parse_suite(suite)
     key = _parse_key(parsed, key_hex)
-    counter = _parse_counter(parsed, counter if parsed.counter else None)
+    counter = _parse_counter(parsed.counter, counter if parsed.counter else None)
     _write_atomic(_encode(suite, key, counter))
     return serial()
 
 
 def save_counter(cfg, counter):
     """Persist a new counter value (atomic) and update ``cfg``."""
-    counter = _parse_counter(cfg.suite, counter)
+    counter = _parse_counter(cfg.counter is not None, counter)
     _write_atomic(_encode(cfg.suite_text, cfg.key, counter))
     cfg.counter = counter
 
