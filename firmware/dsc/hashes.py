@@ -313,6 +313,20 @@ class SHA512:
         self._pos = 0
         self._len = 0
 
+    def save(self, state):
+        """Copy the chaining state (valid at a block boundary) into ``state``, a list of 32 ints."""
+        st = self._st
+        for i in range(32):
+            state[i] = st[i]
+
+    def load(self, state, length):
+        """Resume from a ``save``d state after ``length`` bytes (a multiple of 128)."""
+        st = self._st
+        for i in range(32):
+            st[i] = state[i]
+        self._pos = 0
+        self._len = length
+
     def update(self, data):
         n = len(data)
         buf = self._buf
@@ -396,7 +410,12 @@ class HMAC:
         self._pad = bytearray(self.block_size)
         self._inner = bytearray(self.digest_size)
         self._key = None  # digest of a key longer than a block, allocated on first need
-        self._sha512 = SHA512() if name == "SHA512" else None
+        self._sha512 = None
+        if name == "SHA512":
+            self._sha512 = SHA512()
+            self._ckey = None  # the key the two states below belong to
+            self._istate = [0] * 32
+            self._ostate = [0] * 32
 
     def _hash(self):
         h = self._sha512
@@ -415,6 +434,34 @@ class HMAC:
 
     def digest_into(self, key, msg, out):
         """Write HMAC(key, msg) into ``out`` (at least digest_size bytes)."""
+        h = self._sha512
+        if h is not None:
+            # The states after the (key ^ ipad) and (key ^ opad) blocks depend on the key only: kept,
+            # with a copy of the key to notice a change, a MAC costs two compressions fewer.
+            if self._ckey is None or not compare_digest(self._ckey, key):
+                self._ckey = None
+                self._key_states(key)
+                self._ckey = bytearray(key)
+            h.load(self._istate, _SHA512_BLOCK)
+            h.update(msg)
+            h.digest_into(self._inner)
+            h.load(self._ostate, _SHA512_BLOCK)
+            h.update(self._inner)
+            h.digest_into(out)
+            return
+        key = self._short_key(key)
+        self._pass(key, _IPAD, msg, self._inner)
+        self._pass(key, _OPAD, self._inner, out)
+
+    def _key_states(self, key):
+        key = self._short_key(key)
+        for xor, state in ((_IPAD, self._istate), (_OPAD, self._ostate)):
+            self._fill_pad(key, xor)
+            h = self._hash()
+            h.update(self._pad)
+            h.save(state)
+
+    def _short_key(self, key):
         if len(key) > self.block_size:  # RFC 2104: long keys are hashed first
             if self._key is None:
                 self._key = bytearray(self.digest_size)
@@ -422,19 +469,21 @@ class HMAC:
             h.update(key)
             self._finish(h, self._key)
             key = self._key
-        self._pass(key, _IPAD, msg, self._inner)
-        self._pass(key, _OPAD, self._inner, out)
+        return key
 
-    def _pass(self, key, xor, data, out):
-        # one hash over (key ^ pad) || data; written out as a method so no tuples are built per MAC
+    def _fill_pad(self, key, xor):
         pad = self._pad
         klen = len(key)
         for i in range(klen):
             pad[i] = key[i] ^ xor
         for i in range(klen, self.block_size):
             pad[i] = xor
+
+    def _pass(self, key, xor, data, out):
+        # one hash over (key ^ pad) || data; a method, so no tuples are built per MAC
+        self._fill_pad(key, xor)
         h = self._hash()
-        h.update(pad)
+        h.update(self._pad)
         h.update(data)
         self._finish(h, out)
 
