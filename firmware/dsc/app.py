@@ -307,7 +307,7 @@ class Token:
 
 
 def _release():
-    """Drop the modules the prompts do not need from RAM (their bytecode); imported again on use."""
+    """Drop modules the prompts do not need from RAM (their bytecode); imported again on use."""
     import sys
 
     import dsc
@@ -331,6 +331,9 @@ def hardware():
     display = Display(i2c, board.DISPLAY_WIDTH, board.DISPLAY_HEIGHT, board.DISPLAY_ADDR)
     display.power(False)
     keypad = Keypad(board.ROW_PINS, board.COL_PINS, board.KEYMAP, board.DIRECT_KEYS, board.KEYS)
+    import sys
+
+    sys.modules.pop("board")  # plain constants, read once: no need to keep the module
     return display, keypad
 
 
