@@ -10,11 +10,13 @@ import hmac
 import json
 import os
 import random
+import subprocess
 import sys
 import tempfile
 
 import pytest
 from picodsc import upy
+from picodsc.bundle import mpy_cross_binary
 from rfc6287_vectors import KEY20, KEY32, PIN_SHA1, VECTORS
 from test_ocra_host import BAD_INPUTS, BAD_SUITES
 
@@ -65,14 +67,14 @@ def tag(value):
     return value
 
 
-def firmware_results(cases):
+def firmware_results(cases, path=(str(upy.FIRMWARE),)):
     """Run ``cases`` (dicts: suite, key, question, counter, pin, pin_hash, session, timestamp; bytes
     allowed) through dsc.ocra under MicroPython; one output line per case."""
     # UTF-8, not \u escapes: MicroPython's json does not join surrogate pairs
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False, encoding="utf-8") as f:
         json.dump([{k: tag(v) for k, v in c.items()} for c in cases], f, ensure_ascii=False)
     try:
-        out = upy.run(_RUNNER % f.name)
+        out = upy.run(_RUNNER % f.name, path=path)
     finally:
         os.unlink(f.name)
     lines = out.splitlines()
@@ -97,6 +99,22 @@ def vector_results():
 @pytest.mark.parametrize("v", VECTORS, ids=[v["name"] for v in VECTORS])
 def test_rfc6287_vector_micropython(v, vector_results):
     assert vector_results[v["name"]] == v["response"]
+
+
+def compile_firmware(dest):
+    """mpy-cross the OCRA modules into ``dest``/dsc (the deploy default is .mpy)."""
+    (dest / "dsc").mkdir()
+    for name in ("__init__", "hashes", "ocra"):
+        src = upy.FIRMWARE / "dsc" / f"{name}.py"
+        subprocess.run([mpy_cross_binary(), "-o", str(dest / "dsc" / f"{name}.mpy"), str(src)], check=True)
+    return str(dest)
+
+
+def test_rfc6287_vectors_mpy(tmp_path):
+    path = compile_firmware(tmp_path)
+    results = firmware_results([_vector_case(v) for v in VECTORS], path=(path,))
+    assert results == [v["response"] for v in VECTORS]
+    assert upy.run("import dsc.ocra; print(dsc.ocra.__file__)", path=(path,)).strip().endswith("ocra.mpy")
 
 
 def test_rfc6287_pin_hash_given_as_digest():
