@@ -69,7 +69,7 @@ def test_wrong_and_expired(env):
     (["challenge"], "Missing option '--serial'"),
     (["export", "--serial", SERIAL, "--format", "csv"], "'csv' is not 'pskc'"),
     (["provision", "--port", "/dev/null", "--pin", "1234"], "PIN too weak"),
-    (["provision", "--port", "/dev/null", "--pin", "12"], "PIN must be 4..8 digits"),
+    (["provision", "--port", "/dev/null", "--pin", "12"], "PIN must be 4 digits"),
     (["provision", "--port", "/dev/null", "--suite", "OCRA-1:HOTP-SHA1-6:QN08-T1M", "--pin", "4711"],
      "no clock"),
     (["provision", "--port", "/dev/null", "--suite", "OCRA-1:HOTP-MD5-6:QN08", "--pin", "4711"], "bad OCRA"),

@@ -219,19 +219,19 @@ def test_change_pin(ver):
 
 
 @pytest.mark.parametrize("pin", ["0000", "1111", "1234", "2580", "1212", "4321", "6789", "7890",
-                                 "9876", "6969", "0852", "1004", "2000", "123456", "99999999"])
+                                 "9876", "6969", "0852", "1004", "2000", "8901", "0101"])
 def test_weak_pins_refused(pin):
     with pytest.raises(UsageError, match="weak") as e:
         check_pin(pin)
     assert pin not in str(e.value)
 
 
-@pytest.mark.parametrize("pin", ["", "123", "123456789", "12a4", "١٢٣٤"])
+@pytest.mark.parametrize("pin", ["", "123", "12345", "47110815", "12a4", "١٢٣٤"])
 def test_malformed_pins_refused(pin):
     with pytest.raises(UsageError, match="digits"):
         check_pin(pin)
 
 
-@pytest.mark.parametrize("pin", ["4711", "8362", "5094", "190377"])
+@pytest.mark.parametrize("pin", ["4711", "8362", "5094", "1903"])
 def test_good_pins_accepted(pin):
     check_pin(pin)

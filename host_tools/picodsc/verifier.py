@@ -21,6 +21,7 @@ CHALLENGE_TTL = 120.0
 MAX_FAILURES = 10
 LOCK_SECONDS = 24 * 3600.0
 DEFAULT_WINDOW = 100
+PIN_LENGTH = 4  # the token's PIN> entry (firmware/dsc/app.py _PIN_LEN)
 
 WRONG = "wrong response"
 UNKNOWN = "unknown or expired challenge"
@@ -30,8 +31,7 @@ USED = "challenge already used"
 WEAK_PINS = frozenset({
     "1234", "1212", "2580", "0852", "1004", "2000", "1122", "1313", "6969", "4321", "1010", "2001",
     "1230", "0007", "1984", "1986", "1999", "2020", "2468", "1357", "5683", "7410", "0987", "9876",
-    "1112", "2323", "0101", "1111", "0000", "123456", "654321", "111111", "000000", "121212",
-    "112233", "159753", "147258", "123123", "696969", "131313",
+    "1112", "2323", "0101", "1111", "0000", "1000", "2222", "5555", "1998", "2021", "3333",
 })
 
 
@@ -44,10 +44,10 @@ class Result:
         return self.ok
 
 
-def check_pin(pin, min_len=4, max_len=8):
+def check_pin(pin, length=PIN_LENGTH):
     """Raise UsageError for a malformed or weak PIN (message never contains the PIN)."""
-    if not (isinstance(pin, str) and pin.isascii() and pin.isdigit() and min_len <= len(pin) <= max_len):
-        raise UsageError(f"PIN must be {min_len}..{max_len} digits")
+    if not (isinstance(pin, str) and pin.isascii() and pin.isdigit() and len(pin) == length):
+        raise UsageError(f"PIN must be {length} digits (the token's PIN> prompt takes {length})")
     steps = {(int(b) - int(a)) % 10 for a, b in zip(pin, pin[1:], strict=False)}
     if pin in WEAK_PINS or steps in ({0}, {1}, {9}):
         raise UsageError("PIN too weak (common, all the same digit, or sequential): choose another")
