@@ -53,17 +53,28 @@ _HB = unhexlify(
     "6a09e667f3bcc908bb67ae8584caa73b3c6ef372fe94f82ba54ff53a5f1d36f1"
     "510e527fade682d19b05688c2b3e6c1f1f83d9abfb41bd6b5be0cd19137e2179"
 )
-_K = tuple((_KB[i] << 8) | _KB[i + 1] for i in range(0, 640, 2))
 _H = tuple((_HB[i] << 8) | _HB[i + 1] for i in range(0, 64, 2))
-del _KB, _HB
-_W = [0] * 320  # message schedule, 80 words x 4 limbs (big-endian limb order)
+del _HB
+# Built on the first SHA-512 use (about 2.5 KB a SHA-256 token never needs): the round constants as
+# 320 limbs, and the message schedule, 80 words x 4 limbs (big-endian limb order).
+_K = None
+_W = None
+
+
+def _tables():
+    global _K, _W
+    if _K is None:
+        _K = tuple((_KB[i] << 8) | _KB[i + 1] for i in range(0, 640, 2))
+        _W = [0] * 320
 
 SIZES = {"SHA1": 20, "SHA256": 32, "SHA512": 64}
 BLOCKS = {"SHA1": 64, "SHA256": 64, "SHA512": 128}
 
 
-def _compress(st, blk, off, W=_W, K=_K):
-    """Hash the 128-byte block at blk[off:] into the 32-limb state st (W: shared scratch)."""
+def _compress(st, blk, off):
+    """Hash the 128-byte block at blk[off:] into the 32-limb state st (_W: shared scratch)."""
+    W = _W
+    K = _K
     for j in range(64):
         W[j] = (blk[off] << 8) | blk[off + 1]
         off += 2
@@ -299,6 +310,7 @@ class SHA512:
     block_size = _SHA512_BLOCK
 
     def __init__(self, data=None):
+        _tables()
         self._st = list(_H)
         self._buf = bytearray(_SHA512_BLOCK)
         self._pos = 0  # bytes waiting in _buf
