@@ -39,6 +39,10 @@ class Flash:
         self.erases = 0  # block erases
         self._ff = b"\xff" * BLOCK_SIZE
         self._tmp = bytearray(BLOCK_SIZE)
+        # Views of _tmp for every multiple of the 256-byte program size: writeblocks may run from a
+        # GC finalizer (a file closed by the collector) while the heap is locked, so it must not allocate.
+        tmp = memoryview(self._tmp)
+        self._views = [tmp[: 256 * k] for k in range(BLOCK_SIZE // 256 + 1)]
 
     def unique_id(self):
         self._f.seek(self.fs_blocks * BLOCK_SIZE)
@@ -54,7 +58,7 @@ class Flash:
             offset = 0
         n = len(buf)
         pos = block * BLOCK_SIZE + offset
-        old = memoryview(self._tmp)[:n]
+        old = self._views[n >> 8] if not n & 255 else memoryview(self._tmp)[:n]
         self._f.seek(pos)
         self._f.readinto(old)
         for i in range(n):  # NOR flash: programming can only clear bits
