@@ -134,6 +134,5 @@ config.wipe(); print("idempotent")
 """
     lines = mp_run(_SETUP + code).splitlines()
     assert lines[0] == "[] None"
+    assert lines[1] == "-1"  # not on the raw flash either (copy-on-write leftovers scrubbed)
     assert lines[2:] == ["[]", "idempotent"]
-    # littlefs is copy-on-write: the old blocks may still hold the key until reused (see report);
-    # the file itself was overwritten and removed.

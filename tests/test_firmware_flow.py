@@ -183,6 +183,7 @@ def test_factory_reset_wipes_and_unlocks(token):
     emu.up("DEL")
     assert keys(emu, "OK") == ["NOT PROVISIONED", serial_of(emu)]
     assert "dsc.cfg" not in emu.fs_ls("/")
+    assert KEY32.hex().encode() not in emu.image.read_bytes()  # nowhere on the raw flash
     emu.serial_write(b"\x03")
     emu.advance(100)
     emu.read_serial_until(b">>> ")

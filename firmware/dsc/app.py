@@ -260,6 +260,9 @@ class Token:
             # Key first (overwrite, then remove): after this nothing secret is on flash.
             from dsc import config
 
+            self.display.clear()
+            self.display.text("WIPING...")
+            self.display.update()
             config.wipe()
             _release()
             self.cfg = self.error = None

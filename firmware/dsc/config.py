@@ -155,7 +155,14 @@ def save_counter(cfg, counter):
 
 
 def wipe():
-    """Factory reset: overwrite the file (and so the key) in place, then remove it. Works on corrupt files."""
+    """Factory reset: overwrite the file (and so the key) in place, then remove it. Works on corrupt files.
+
+    littlefs is copy-on-write, so that alone leaves the key on flash: a small file lives inline in
+    the directory's metadata log (the old commits stay until the block is compacted), a larger one
+    in data blocks that are only marked free. _scrub() then fills the free space with zeros once
+    and forces the root metadata pair through compactions (each erases a block of the pair).
+    """
+    zeros = bytearray(512)
     for path in (TMP, PATH):
         try:
             size = os.stat(path)[6]
@@ -163,10 +170,28 @@ def wipe():
             continue
         try:
             with open(path, "r+b") as f:
-                zeros = bytearray(64)
-                left = size
-                while left > 0:
-                    n = f.write(zeros if left >= 64 else zeros[:left])
-                    left -= n
+                while size > 0:
+                    size -= f.write(zeros if size >= len(zeros) else memoryview(zeros)[:size])
         finally:
             os.remove(path)
+    _scrub(zeros)
+
+
+def _scrub(zeros):
+    try:
+        with open(TMP, "wb") as f:
+            while True:
+                f.write(zeros)
+    except OSError:  # ENOSPC: every free block now holds zeros
+        pass
+    finally:
+        try:
+            os.remove(TMP)
+        except OSError:
+            pass
+    # Each create/remove is a metadata commit of at least one program unit (256 B on rp2): this many
+    # fill each block of the root pair several times over, so both get compacted (erased).
+    for _ in range(os.statvfs("/")[0] // 64):
+        with open(TMP, "wb"):
+            pass
+        os.remove(TMP)
