@@ -36,7 +36,6 @@ _DEL = const(127)
 # Raw-paste flow-control window: half of a 256-byte stdin buffer, like the ports' default.
 _WINDOW = const(128)
 _HISTORY = const(8)
-_READ_MS = const(1000)
 
 _RAW_BANNER = b"raw REPL; CTRL-B to exit\r\n"
 _COMPOUND = ("if", "try", "while", "for", "with", "def", "class", "async")
@@ -110,7 +109,7 @@ class _Repl:
     # --- serial -----------------------------------------------------------------------------
     def _getc(self):
         while self._pos >= len(self._buf):
-            self._buf = self._board.serial_read(_READ_MS) or b""
+            self._buf = self._board.serial_read(None) or b""
             self._pos = 0
         c = self._buf[self._pos]
         self._pos += 1
