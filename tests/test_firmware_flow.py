@@ -156,6 +156,15 @@ def test_unprovisioned_shows_serial_and_opens_the_repl(token):
     assert keys(emu, "PRESS") == ["PIN>"]
 
 
+def test_provisioned_token_ignores_ctrl_c(token):
+    emu = token(BIG, cfg_json())
+    keys(emu, "PRESS 1")
+    emu.serial_write(b"\x03\x03\r\n")
+    emu.advance(500)
+    assert b">>>" not in emu.serial_output()
+    assert keys(emu, "2") == ["PIN>*2"]
+
+
 def test_corrupt_configuration_is_locked(token):
     emu = token(BIG, '{"v": 1, "suite": "' + SUITE + '", "key": "0102"}')
     assert keys(emu, "PRESS") == ["CONFIG ERROR", "bad key length", "HOLD DEL+PRESS", "3S TO WIPE"]

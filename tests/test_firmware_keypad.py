@@ -101,3 +101,37 @@ print(measure())
 """
     )
     assert out.strip() == "0"
+
+
+def test_token_loop_at_a_prompt_allocates_nothing():
+    # The whole per-scan work of dsc.app (scan, power key check, state handler, timeouts) while
+    # waiting at PIN>: no heap allocation, so no GC pauses while idle.
+    out = mp_run(
+        _SETUP
+        + """
+import gc, time
+from emu_ssd1306 import SSD1306
+from dsc.display import Display
+from dsc.app import Token
+class Cfg:
+    pass
+cfg = Cfg()
+cfg.pin_hash_name, cfg.question_length, cfg.counter = "SHA256", 6, None
+t = Token(Display(hw.I2C(SSD1306(128, 64)), 128, 64), k, cfg)
+hw.press(6, 13); run(5); t.step("PRESS", time.ticks_ms()); hw.press(6, 13, False); run(5)
+def loop():
+    for _ in range(300):
+        t.step(k.scan(), time.ticks_ms())
+def measure():
+    gc.collect()
+    gc.disable()
+    before = gc.mem_alloc()
+    loop()
+    after = gc.mem_alloc()
+    gc.enable()
+    return after - before
+loop()
+print(t.state, measure())
+"""
+    )
+    assert out.strip() == "1 0"
