@@ -3,7 +3,8 @@
 Written independently of the firmware engine (``firmware/dsc/ocra.py``): the two share test vectors,
 never code. Uses CPython's ``hmac``/``hashlib``.
 
-Suite grammar accepted (every field explicit, no defaults; the suite text is hashed verbatim)::
+Suite grammar accepted (every field explicit, no defaults, numbers without leading zeros; the suite
+text is hashed verbatim)::
 
     OCRA-1:HOTP-{SHA1|SHA256|SHA512}-{0|4..10}:[C-]Q{A|N|H}{04..64}[-P{SHA1|SHA256|SHA512}]
         [-S{064|128|256|512}][-T{1..59}S|{1..59}M|{1..48}H]
