@@ -89,9 +89,10 @@ def token(tmp_path_factory):
         assert rc == 0, err
         m = re.fullmatch(r"serial: ([0-9A-F]{16})\n", out)
         assert m, out
+        outputs = [out, err, emu.serial_output().decode(errors="replace")]  # incl. what the token sent
     # The owner: the same flash image, booted as it is, keys pressed in virtual time.
     with harness.Emulator(image, serial="pty", sync=False) as emu:
-        yield emu, env, m.group(1), [out, err], sampler.seen
+        yield emu, env, m.group(1), outputs, sampler.seen
 
 
 def test_deploy_and_provision_record_the_token(token, tmp_path):

@@ -4,8 +4,10 @@
    equal :data:`picodsc.bundle.MPY_VERSION` to run our mpy-cross output), whether it is provisioned
    (refused: factory reset first), which target directories and shadowing files exist.
 2. Write (one mpremote run, commands chained with ``+``): ``fs mkdir`` for the missing directories,
-   ``fs rm`` for stale ``.py``/``.mpy`` that would shadow the bundle, one ``fs cp`` per directory
-   with all its files (mpremote skips files whose hash already matches), then a hard reset.
+   ``fs rm`` for stale ``.py``/``.mpy`` that would shadow the bundle, one ``fs cp`` per run of files
+   bound for the same directory, in the bundle's order (``/main.py`` last, so a board cut off halfway
+   does not boot a half-copied firmware; mpremote skips files whose hash already matches), then a
+   hard reset.
 """
 
 import json
@@ -67,13 +69,16 @@ def deploy(port, board=bundle.DEFAULT_BOARD, compiled=True, reset=True, timeout=
     commands += [["fs", "rm", f":{p}"] for p in stale if p in have]
     total = len(files)
     with tempfile.TemporaryDirectory(prefix="picodsc-deploy-") as tmp:
-        by_dir = {}
+        groups = []  # runs of files bound for the same directory, in the bundle's order (main.py last)
         for device_path, data in files:
             local = Path(tmp) / device_path.lstrip("/")
             local.parent.mkdir(parents=True, exist_ok=True)
             local.write_bytes(data)
-            by_dir.setdefault(posixpath.dirname(device_path), []).append(str(local))
-        for d, locals_ in by_dir.items():
+            d = posixpath.dirname(device_path)
+            if not groups or groups[-1][0] != d:
+                groups.append((d, []))
+            groups[-1][1].append(str(local))
+        for d, locals_ in groups:
             commands.append(["fs", "cp", *locals_, f":{d.rstrip('/')}/"])
         if reset:
             commands.append(["exec", "--no-follow", RESET])

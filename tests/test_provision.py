@@ -1,0 +1,67 @@
+"""Provisioning library against the emulator (real mpremote over a pty, the real firmware config)."""
+
+import json
+
+import pytest
+from picodsc.crypto import Suite
+from picodsc.deploy import deploy
+from picodsc.errors import PicodscError, UsageError
+from picodsc.provision import provision
+from picodsc.registry import Registry
+
+BARE_MAIN = b"import time\nwhile True:\n    time.sleep(1)\n"
+C_SUITE = "OCRA-1:HOTP-SHA1-6:C-QN08-PSHA1"
+
+
+@pytest.fixture
+def emu(tmp_path):
+    harness = pytest.importorskip("picodsc.emulator.harness", reason="emulator harness not available yet")
+    files = [("/main.py", BARE_MAIN)]
+    with harness.Emulator(tmp_path / "t.img", serial="pty", realtime=True, files=files) as e:
+        deploy(e.port, reset=False)
+        yield e
+
+
+@pytest.fixture
+def reg(tmp_path):
+    with Registry(tmp_path / "r.sqlite3", tmp_path / "r.key") as r:
+        yield r
+
+
+def serial_of(emu):
+    return emu.image.read_bytes()[-4096:][:8].hex().upper()
+
+
+def test_token_gets_exactly_the_recorded_secret(emu, reg):
+    log = []
+    serial = provision(reg, emu.port, pin="4711", suite=C_SUITE, log=log.append)
+    assert serial == serial_of(emu)
+    cfg = json.loads(emu.fs_read("/dsc.cfg"))
+    tok = reg.load(serial)
+    assert cfg == {"v": 1, "suite": C_SUITE, "key": tok.secret.hex(), "counter": 0}
+    assert len(tok.secret) == 20 and tok.pin_hash == Suite(C_SUITE).pin_hash("4711") and tok.counter == 0
+    assert not any(tok.secret.hex() in line for line in log)
+    assert tok.secret.hex().encode() not in emu.serial_output()  # the token never echoes it
+
+
+def test_registry_entry_refused_unless_replace(emu, reg):
+    serial = serial_of(emu)
+    reg.add_token(serial, C_SUITE, bytes(20), Suite(C_SUITE).pin_hash("4711"))
+    with pytest.raises(PicodscError, match="already in the registry.*--replace"):
+        provision(reg, emu.port, pin="8362")
+    assert "dsc.cfg" not in emu.fs_ls("/")  # refused before the token was written
+    provision(reg, emu.port, pin="8362", replace=True)
+    tok = reg.load(serial)
+    assert tok.secret != bytes(32) and len(tok.secret) == 32
+    assert json.loads(emu.fs_read("/dsc.cfg"))["key"] == tok.secret.hex()
+
+
+@pytest.mark.parametrize("kwargs,message", [
+    (dict(pin="1234"), "PIN too weak"),
+    (dict(pin=None), "needs a PIN"),
+    (dict(pin="4711", suite="OCRA-1:HOTP-SHA1-6:QA08-PSHA1"), "numeric challenges"),
+    (dict(pin="4711", suite="OCRA-1:HOTP-SHA1-6:QN08"), "takes no PIN"),
+])
+def test_bad_requests_refused_before_the_port_is_opened(reg, kwargs, message):
+    with pytest.raises(UsageError, match=message):
+        provision(reg, "/nonexistent/port", **kwargs)
