@@ -224,3 +224,41 @@ def test_press_keys_and_wait_tokens(tmp_path):
         e.press_keys("PRESS 1 WAIT:700 DEL")
         assert e.stats()["now_ms"] == 3 * 300 + 700
         assert json.dumps(lines(e)).count("scan []") == 4
+
+
+def test_pty_serial_works_with_real_mpremote(tmp_path):
+    import subprocess
+
+    from picodsc.upy import micropython_binary
+
+    mpremote = str(__import__("pathlib").Path(micropython_binary()).parent / "mpremote")
+    with emu(tmp_path, CTRL_C.format(char=3), serial="pty") as e:
+        assert e.port.startswith("/dev/pts/")
+        r = subprocess.run([mpremote, "connect", e.port, "exec", "print(6 * 7)"],
+                           capture_output=True, text=True, timeout=60)
+        assert (r.returncode, r.stdout.strip()) == (0, "42")
+        r = subprocess.run([mpremote, "connect", e.port, "fs", "ls", "/"],
+                           capture_output=True, text=True, timeout=60)
+        assert r.returncode == 0 and "main.py" in r.stdout
+        assert b"MPY: soft reboot" in e.serial_output()  # mpremote's soft reset went through the boot loop
+
+
+def test_realtime_applies_keys_at_once(tmp_path):
+    with emu(tmp_path, SCAN, realtime=True) as e:
+        e.down("5")
+        e.read_serial_until(b"scan [(1, 1)]")
+        e.up("5")
+        assert e.read_serial_until(b"scan [(1, 1)]\nscan []\n")
+
+
+def test_heapsize_is_the_firmware_heap(tmp_path):
+    main = """
+a = bytearray(48 * 1024)
+print("48k ok")
+try:
+    b = bytearray(128 * 1024)
+except MemoryError:
+    print("128k refused")
+"""
+    with emu(tmp_path, main, heapsize="64k") as e:
+        assert lines(e)[:2] == ["48k ok", "128k refused"]

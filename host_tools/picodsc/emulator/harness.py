@@ -31,6 +31,9 @@ BLOCK_SIZE = 4096
 DEFAULT_BLOCKS = 512
 MIN_BLOCKS = 16
 _OUTPUT_KEEP = 1 << 20  # serial output kept for serial_output()
+# Heap the emulator itself uses inside the MicroPython process (its modules, the REPL, buffers: ~70 KiB
+# measured); added to ``heapsize`` so the firmware gets about what it asked for.
+EMULATOR_HEAP = 96 * 1024
 
 
 class Emulator:
@@ -43,7 +46,9 @@ class Emulator:
                    (:attr:`port` is a /dev/pts path real mpremote can open).
       realtime  -- follow the wall clock instead of virtual time.
       compiled  -- sync the firmware as ``.mpy`` (like ``picodsc deploy``) rather than ``.py``.
-      heapsize  -- MicroPython heap, e.g. ``"64k"`` (default: the unix port's).
+      heapsize  -- heap for the firmware, e.g. ``"64k"`` or 65536 (default: the unix port's 2 MiB); the
+                   process gets this plus EMULATOR_HEAP for the emulator's own objects. (Objects on
+                   the 64-bit unix port are up to twice their size on the RP2040.)
       files     -- ``[(device_path, bytes)]`` to sync instead of the firmware bundle (test stubs).
       sync      -- ``False``: boot the image as it is (only the board's hardware description is used).
       blocks    -- image size in 4096-byte blocks for a new image (default 512); checked for an existing one.
@@ -195,6 +200,17 @@ class Emulator:
     def _stage_files(self):
         self._stage = Path(tempfile.mkdtemp(prefix="picodsc-emu-"))
         (self._stage / "board.py").write_bytes(self._board_source())
+        # The emulator's own modules as .mpy: compiling them at run time would need more heap than
+        # a small ``heapsize`` leaves.
+        emu_dir = self._stage / "emu"
+        emu_dir.mkdir()
+        for src in sorted(MP_DIR.glob("*.py")):
+            if src.name.startswith("_"):
+                continue
+            try:
+                (emu_dir / f"{src.stem}.mpy").write_bytes(bundle._compile(src.read_bytes(), src.name))
+            except PicodscError:
+                shutil.copy(src, emu_dir / src.name)
         if not self.sync:
             return
         if self.files is None:
@@ -220,12 +236,12 @@ class Emulator:
         os.set_blocking(ser_r_child, False)
         argv = [upy.micropython_binary()]
         if self.heapsize:
-            argv += ["-X", f"heapsize={self.heapsize}"]
-        argv += [str(MP_DIR / "emu_main.py"), "--image", str(self.image), "--stage", str(self._stage),
+            argv += ["-X", f"heapsize={_heap_bytes(self.heapsize) + EMULATOR_HEAP}"]
+        argv += ["-m", "emu_main", "--image", str(self.image), "--stage", str(self._stage),
                  "--blocks", str(blocks), "--ctl", f"{ctl_r_child},{ctl_w_child}"]
         if self.realtime:
             argv.append("--realtime")
-        env = dict(os.environ, MICROPYPATH=str(MP_DIR))
+        env = dict(os.environ, MICROPYPATH=str(self._stage / "emu"))
         try:
             self._proc = subprocess.Popen(argv, stdin=ser_r_child, stdout=subprocess.PIPE,
                                           stderr=subprocess.PIPE, pass_fds=(ctl_r_child, ctl_w_child),
@@ -485,6 +501,19 @@ class Emulator:
                 select.select([self._proc.stdout.fileno()], [], [], 0.1)
             else:
                 time.sleep(0.02)
+
+
+def _heap_bytes(size):
+    """``"64k"``, ``"1m"`` or an int -> bytes."""
+    text = str(size).strip().lower()
+    mult = {"k": 1024, "m": 1024 * 1024}.get(text[-1:], 1)
+    try:
+        n = int(text[:-1] if mult > 1 else text) * mult
+    except ValueError:
+        raise UsageError(f"bad heap size {size!r}: use e.g. 64k") from None
+    if n <= 0:
+        raise UsageError(f"bad heap size {size!r}")
+    return n
 
 
 def _key(key):
