@@ -88,6 +88,9 @@ print(read())
         (("OCRA-1:HOTP-SHA256-8:QN06-PSHA25", KEY32), "bad suite"),
         (("OCRA-1:HOTP-SHA256-8:QA06-PSHA256", KEY32), "suite unsupported"),
         (("OCRA-1:HOTP-SHA256-8:QN06-T1M", KEY32), "suite unsupported"),
+        (("OCRA-1:HOTP-SHA256-8:QN06-S064", KEY32), "suite unsupported"),
+        (("OCRA-1:HOTP-SHA256-8:QN09", KEY32), "suite unsupported"),
+        (("OCRA-1:HOTP-SHA256-0:QN06", KEY32), "suite unsupported"),
         ((CSUITE, KEY20, -1), "bad counter"),
     ],
 )

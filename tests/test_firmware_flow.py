@@ -215,3 +215,11 @@ def test_whole_flow_in_a_small_heap(token):
     keys(emu, "PRESS 4 3 2 1 OK")
     assert keys(emu, "9 8 7 6 5 4 OK")[-1] == expected("4321", "987654")
     assert emu.stats()["mem_alloc"] <= 40 * 1024  # see bench_firmware: goal 32 KB on the rp2
+
+
+def test_suite_without_pin_goes_straight_to_the_challenge(token):
+    suite = "OCRA-1:HOTP-SHA1-6:QN08"
+    emu = token(SMALL, cfg_json(suite, KEY20))
+    assert keys(emu, "PRESS") == ["CHALLNG>"]
+    r = host_ocra.compute(suite, KEY20, "00000000")
+    assert keys(emu, "0 0 0 0 0 0 0 0 OK") == ["", r[:3] + " " + r[3:]]

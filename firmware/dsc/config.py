@@ -15,6 +15,7 @@ PATH = "/dsc.cfg"
 TMP = "/dsc.tmp"
 VERSION = const(1)
 _MAX_COUNTER = (1 << 64) - 1  # OCRA's C is 8 bytes
+_MAX_QUESTION = const(8)
 
 
 class ConfigError(ValueError):
@@ -63,8 +64,15 @@ def _parse_suite(text):
         suite = dsc.ocra.Suite(text)
     except ValueError:
         raise ConfigError("bad suite") from None
-    # A keypad types digits only; the token has no clock and no session channel.
-    if suite.question_kind != "N" or suite.session_length or suite.time_step:
+    # A keypad types digits only, the challenge shares one 16-column line with "CHALLNG>", the
+    # response must fit the screen, and the token has no clock and no session channel.
+    if (
+        suite.question_kind != "N"
+        or suite.question_length > _MAX_QUESTION
+        or not suite.digits
+        or suite.session_length
+        or suite.time_step
+    ):
         raise ConfigError("suite unsupported")
     return suite
 
