@@ -65,3 +65,21 @@ def test_registry_entry_refused_unless_replace(emu, reg):
 def test_bad_requests_refused_before_the_port_is_opened(reg, kwargs, message):
     with pytest.raises(UsageError, match=message):
         provision(reg, "/nonexistent/port", **kwargs)
+
+
+def test_cli_prompts_pin_twice_without_echo(emu, tmp_path):
+    from click.testing import CliRunner
+    from picodsc.cli import _register, cli
+
+    _register()
+    runner = CliRunner()
+    args = ["provision", "--port", emu.port, "--registry", str(tmp_path / "cli.sqlite3")]
+    weak = runner.invoke(cli, args, input="1111\n1111\n")
+    assert isinstance(weak.exception, UsageError) and "PIN too weak" in str(weak.exception)  # main(): exit 2
+    assert "dsc.cfg" not in emu.fs_ls("/")
+    result = runner.invoke(cli, args, input="4711\n4712\n4711\n4711\n")  # a typo, then agreement
+    assert result.exit_code == 0, result.output
+    assert "do not match" in result.output and "4711" not in result.output
+    assert f"serial: {serial_of(emu)}\n" in result.output
+    with Registry(tmp_path / "cli.sqlite3") as r:
+        assert r.load(serial_of(emu)).pin_hash == Suite("OCRA-1:HOTP-SHA256-8:QN06-PSHA256").pin_hash("4711")

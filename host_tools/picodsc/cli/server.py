@@ -97,9 +97,13 @@ def challenge_command(serial, registry_path):
 @click.option("--response", required=True, help="the token's response")
 @registry_option
 def verify_command(serial, challenge, response, registry_path):
-    """Check a response: prints OK (exit 0) or FAIL: <reason> (exit 1).
+    """Check a response: prints OK (exit 0) or FAIL: <reason> (exit 1); bad arguments exit 2.
 
-    10 consecutive failures within 24 h lock the token until 24 h after the last one.
+    \b
+    Reasons: wrong response, unknown or expired challenge, challenge already used,
+    token locked until <time>. A challenge is consumed by its first verify.
+    10 consecutive failures within 24 h lock the token until 24 h after the last one;
+    a success resets the count. Testing hook: env PICODSC_NOW (epoch seconds) sets the clock.
     """
     with Registry(registry_path) as reg:
         result = Verifier(reg).verify(serial, challenge, response)
