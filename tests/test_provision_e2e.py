@@ -135,8 +135,8 @@ def test_wrong_pin_fails(token):
 
 def test_locked_token_refuses_provision_and_deploy(token):
     emu, env, serial, _, _ = token
-    rc, out, err = picodsc(env, "provision", "--port", emu.port, "--pin", "8362", "--timeout", "5")
+    rc, out, err = picodsc(env, "provision", "--port", emu.port, "--pin", "8362", "--timeout", "3")
     assert rc == 1 and out == "" and "factory reset" in err and "Traceback" not in err
-    rc, out, err = picodsc(env, "deploy", "--port", emu.port, "--timeout", "5")
+    rc, out, err = picodsc(env, "deploy", "--port", emu.port, "--timeout", "3")
     assert rc == 1 and "factory reset" in err and "Traceback" not in err
     assert "dsc.cfg" in emu.fs_ls("/")
