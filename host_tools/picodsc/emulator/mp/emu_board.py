@@ -428,14 +428,30 @@ class Board:
             self._pull[gpio] = pull
         if value is not None:
             self._out[gpio] = 1 if value else 0
-        self.update_levels()
+        self._pin_changed(gpio)
 
     def drive(self, gpio, value):
         v = 1 if value else 0
         if self._out[gpio] != v:
             self._out[gpio] = v
             if self._mode[gpio] != _IN:
-                self.update_levels()
+                self._pin_changed(gpio)
+
+    def _pin_changed(self, gpio):
+        if self._edges or self._busy:
+            self.update_levels()
+            return
+        # Fast path, no key pressed: every pin is its own net, only this one can change.
+        m = self._mode[gpio]
+        if m == _OUT or (m == _OPEN_DRAIN and not self._out[gpio]):
+            lv = self._out[gpio]
+        else:
+            lv = 1 if self._pull[gpio] == _PULL_UP else 0
+        if self.level[gpio] != lv:
+            self.level[gpio] = lv
+            if self._irq_trig[gpio] & (_IRQ_RISING if lv else _IRQ_FALLING):
+                self.irq_count += 1
+                self._call_irq(gpio)
 
     def set_irq(self, gpio, pin, handler, trigger):
         self._irq_handler[gpio] = handler
