@@ -148,7 +148,7 @@ def test_terminal_ui_drives_the_keypad(tmp_path):
 
     out = Out()
     with Emulator(img) as emu:
-        ui = TerminalUI(emu, title="test", notes=["note line"], stdout=out)
+        ui = TerminalUI(emu, title="test", notes=["note line"], stdout=out, pace_s=0)
         assert ui.handle(b"p12\x1b[D3\x7f34\r")  # an arrow key's escape sequence is skipped
         screen = emu.screen()
         assert screen.text() == ["CHALLNG>"]
@@ -162,6 +162,21 @@ def test_terminal_ui_drives_the_keypad(tmp_path):
     assert out.text.startswith("\x1b[H") and "█" in out.text
 
 
+def frame_text(term_output):
+    """Decode the last panel drawn in the terminal: half-blocks back to pixels, then Screen.text()."""
+    text = term_output.decode(errors="replace")
+    rows = text[text.rindex("┌"):].split("\r\n")[1:33]
+    bits = {" ": (0, 0), "▀": (1, 0), "▄": (0, 1), "█": (1, 1)}
+    data = bytearray(128 * 64 // 8)
+    for r, row in enumerate(rows):
+        art = row.replace("\x1b[K", "")[1:129]
+        for x, ch in enumerate(art):
+            for dy, bit in enumerate(bits[ch]):
+                y = 2 * r + dy
+                data[(y >> 3) * 128 + x] |= bit << (y & 7)
+    return Screen(128, 64, bytes(data)).text()
+
+
 def test_interactive_in_a_terminal(tmp_path):
     """The real command on a pseudo-terminal: draws the panel, takes keys, q quits and restores."""
     img = provisioned_image(tmp_path / "t.img")
@@ -172,23 +187,29 @@ def test_interactive_in_a_terminal(tmp_path):
     os.close(slave)
     out = b""
 
-    def read_until(marker, timeout=20):
+    def read_until(done, timeout=20):
         nonlocal out
         deadline = time.monotonic() + timeout
-        while marker not in out:
+        while not done():
             left = deadline - time.monotonic()
-            assert left > 0 and select.select([master], [], [], left)[0], out[-300:]
-            out += os.read(master, 65536)
+            assert left > 0, out[-300:]
+            if select.select([master], [], [], min(left, 0.2))[0]:
+                out += os.read(master, 65536)
+
+    def complete(frame):
+        return "└".encode() in out and out.endswith(b"\x1b[J") and frame_text(out) == frame
 
     try:
-        read_until("q quit".encode())
+        read_until(lambda: b"q quit" in out and out.endswith(b"\x1b[J"))
         assert "┌─ picodsc pico_4x4_128x64 ─".encode() in out
         assert b"USB serial (mpremote connect ...): /dev/pts/" in out
-        os.write(master, b"p")
-        read_until(b"last key: PRESS")
+        assert frame_text(out) == []  # the token is off
+        os.write(master, b"p12")  # realtime: the UI paces the keys like fingers
+        read_until(lambda: complete(["PIN>*2"]))
+        assert b"last key: 2" in out
         os.write(master, b"q")
         assert proc.wait(timeout=20) == 0
-        read_until(b"\x1b[?1049l")
+        read_until(lambda: b"\x1b[?1049l" in out)
     finally:
         if proc.poll() is None:
             proc.kill()

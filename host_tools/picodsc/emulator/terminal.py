@@ -7,6 +7,7 @@ them, ``on``). Half-block art draws two pixel rows per text row with ``▀ ▄ �
 import os
 import select
 import sys
+import time
 
 from ..errors import PicodscError
 
@@ -73,8 +74,13 @@ class TerminalUI:
     lines shown under the legend (e.g. the USB port, the demo PIN).
     """
 
-    def __init__(self, emu, title="picodsc", notes=(), stdin=None, stdout=None, poll_s=0.05):
+    def __init__(self, emu, title="picodsc", notes=(), stdin=None, stdout=None, poll_s=0.05, pace_s=0.15):
         self.emu = emu
+        # Keys typed faster than a finger presses them are queued: in realtime a press holds the key
+        # 100 ms, and the same key pressed again while still held would be lost.
+        self.pace_s = pace_s
+        self._queue = []
+        self._next_at = 0.0
         self.title = title
         self.notes = list(notes)
         self.stdin = stdin if stdin is not None else sys.stdin
@@ -122,10 +128,22 @@ class TerminalUI:
                 return False
             key = KEYMAP.get(c)
             if key:
-                self.status = f"last key: {key}"
-                self.emu.press(key)
-                self.draw()
+                self._queue.append(key)
+        self.pump()
         return True
+
+    def pump(self):
+        """Press the queued keys that are due; returns seconds until the next one (or None)."""
+        while self._queue:
+            now = time.monotonic()
+            if now < self._next_at:
+                return self._next_at - now
+            key = self._queue.pop(0)
+            self.status = f"last key: {key}"
+            self.emu.press(key)
+            self._next_at = time.monotonic() + self.pace_s
+            self.draw()
+        return None
 
     def run(self):
         import termios
@@ -140,7 +158,8 @@ class TerminalUI:
             tty.setraw(fd)
             self.draw(force=True)
             while True:
-                ready = select.select([fd], [], [], self.poll_s)[0]
+                wait = self.pump()
+                ready = select.select([fd], [], [], min(self.poll_s, wait or self.poll_s))[0]
                 if ready:
                     data = os.read(fd, 64)
                     if not data or not self.handle(data):
