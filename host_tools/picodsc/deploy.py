@@ -82,7 +82,7 @@ def deploy(port, board=bundle.DEFAULT_BOARD, compiled=True, reset=True, timeout=
             commands.append(["fs", "cp", *locals_, f":{d.rstrip('/')}/"])
         if reset:
             commands.append(["exec", "--no-follow", RESET])
-        done = [0]
+        done, same = [0], [0]
 
         def on_line(line):
             line = line.replace(tmp, "")
@@ -90,10 +90,11 @@ def deploy(port, board=bundle.DEFAULT_BOARD, compiled=True, reset=True, timeout=
                 done[0] += 1
                 progress(f"[{done[0]}/{total}] {line.split()[1]}")
             elif line.startswith("Up to date:"):
-                progress(f"  (unchanged) {line.split(':', 1)[1].strip()}")
+                same[0] += 1  # mpremote compared hashes and skipped the copy
             elif line.strip():
                 progress(line)
 
         mp.run(*commands, timeout=max(timeout, 10.0 * total), on_line=on_line)
-    progress(f"deployed {total} files to {port}" + (" and reset the board" if reset else ""))
+    progress(f"deployed {total} files to {port} ({same[0]} already up to date)"
+             + (", reset the board" if reset else ""))
     return total
