@@ -32,7 +32,6 @@ _IDLE_MS = const(30_000)  # no key at a prompt for this long: off
 _RESPONSE_MS = const(30_000)  # the response stays this long
 _WIPE_HOLD_MS = const(3_000)
 _PIN_LEN = const(4)
-_ASCII_0 = const(48)
 
 
 class Entry:
@@ -81,6 +80,9 @@ class Entry:
 
 
 class Token:
+    """The state machine. ``cfg``: a dsc.config.Config, or None with ``error`` (a corrupt
+    configuration's reason) or without (unprovisioned). Drive it with run(), or step() in tests."""
+
     def __init__(self, display, keypad, cfg=None, error=None):
         self.display = display
         self.keys = keypad
@@ -88,7 +90,6 @@ class Token:
         self.error = error  # short reason if the configuration is corrupt
         self._press = keypad.index("PRESS")
         self._del = keypad.index("DEL")
-        self._ok = keypad.index("OK")
         self.state = OFF
         self._since = time.ticks_ms()  # last key press, or when the current screen appeared
         self._hint = False  # a "need N digits" line is showing
@@ -324,6 +325,8 @@ def _release():
 # -- hardware and the entry point -----------------------------------------------------------------
 def hardware():
     """(display, keypad) built from /board.py."""
+    import sys
+
     import board
     from machine import I2C, Pin
 
@@ -334,9 +337,7 @@ def hardware():
     display = Display(i2c, board.DISPLAY_WIDTH, board.DISPLAY_HEIGHT, board.DISPLAY_ADDR)
     display.power(False)
     keypad = Keypad(board.ROW_PINS, board.COL_PINS, board.KEYMAP, board.DIRECT_KEYS, board.KEYS)
-    import sys
-
-    sys.modules.pop("board")  # plain constants, read once: no need to keep the module
+    sys.modules.pop("board", None)  # plain constants, read once: no need to keep the module
     return display, keypad
 
 
