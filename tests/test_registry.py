@@ -51,7 +51,9 @@ def test_encrypted_at_rest(tmp_path, reg):
 def test_key_file_created_private(tmp_path, reg):
     reg.add_token(SERIAL, SUITE, SECRET, PIN_HASH)
     assert (tmp_path / "reg.key").stat().st_mode & 0o777 == 0o600
-    assert (tmp_path / "reg.sqlite3").stat().st_mode & 0o077 == 0
+    for p in tmp_path.iterdir():  # the database, its -wal and -shm files, the key file
+        assert p.stat().st_mode & 0o077 == 0, p
+    assert {p.name for p in tmp_path.iterdir()} >= {"reg.sqlite3", "reg.sqlite3-wal", "reg.key"}
 
 
 def test_key_file_loose_permissions_refused(tmp_path, reg):
@@ -79,6 +81,15 @@ def test_wrong_key_or_swapped_rows_fail(tmp_path, reg):
     with Registry(tmp_path / "reg.sqlite3", tmp_path / "reg.key") as r:  # fresh key: nothing opens
         with pytest.raises(PicodscError, match="cannot decrypt"):
             r.load(SERIAL)
+
+
+def test_newer_schema_refused(tmp_path, reg):
+    reg.close()
+    db = sqlite3.connect(tmp_path / "reg.sqlite3")
+    db.execute("PRAGMA user_version=99")
+    db.close()
+    with pytest.raises(PicodscError, match="newer picodsc"):
+        Registry(tmp_path / "reg.sqlite3", tmp_path / "reg.key")
 
 
 def test_unknown_and_bad_serial(reg):

@@ -45,6 +45,7 @@ CREATE TABLE IF NOT EXISTS challenges (
 );
 """
 _SEAL_VERSION = b"\x01"
+SCHEMA_VERSION = 1
 _SERIAL_RE = re.compile(r"[0-9A-F]{8,32}")
 
 
@@ -166,22 +167,28 @@ class Registry:
         self._db = self._connect()
 
     def _connect(self):
+        old_umask = os.umask(0o077)  # the database and its -wal/-shm files: owner only
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            if not self.path.exists():  # create private, sqlite would use the umask
-                os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
             db = sqlite3.connect(self.path, timeout=self._timeout, isolation_level=None)
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA foreign_keys=ON")
             db.execute("PRAGMA synchronous=FULL")
-            with _immediate(db):
-                for stmt in _SCHEMA.split(";"):
-                    if stmt.strip():
-                        db.execute(stmt)
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                raise PicodscError(f"registry {self.path} is from a newer picodsc (schema {version})")
+            if version < SCHEMA_VERSION:
+                with _immediate(db):
+                    for stmt in _SCHEMA.split(";"):
+                        if stmt.strip():
+                            db.execute(stmt)
+                    db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
         except sqlite3.Error as e:
             raise PicodscError(f"cannot open registry {self.path}: {e}") from None
         except OSError as e:
             raise PicodscError(f"cannot open registry {self.path}: {e.strerror}") from None
+        finally:
+            os.umask(old_umask)
         return db
 
     @property
