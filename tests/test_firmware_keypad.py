@@ -63,15 +63,16 @@ hw.press(9, 12); print(run(5))
 
 
 def test_sleep_until_arms_only_the_power_key():
-    out = mp_run(
-        _SETUP
-        + """
-hw.lightsleep_hook = None
-k.sleep_until(k.index('PRESS'))
-print(hw.lightsleeps, hw.armed())
-"""
-    )
-    assert out.strip() == "[None] []"
+    code = "k.sleep_until(k.index('PRESS')); print(hw.lightsleeps, hw.armed(), hw._levels[6])"
+    # 4x4: PRESS is 'A' (row GP6, column GP13): only its row low, IRQ on its column; all undone after.
+    assert mp_run(_SETUP + code).strip() == "[(None, [13], [6])] [] 1"
+    # 3x4: PRESS is a button on GP15, no row driven.
+    assert mp_run(_SETUP + code, board="pico_3x4_128x32").strip() == "[(None, [15], [])] [] 1"
+
+
+def test_sleep_until_does_not_sleep_if_the_key_is_already_down():
+    code = "hw.press(6, 13); k.sleep_until(k.index('PRESS')); print(hw.lightsleeps, hw.armed())"
+    assert mp_run(_SETUP + code).strip() == "[] []"
 
 
 def test_scan_loop_allocates_nothing():

@@ -71,7 +71,9 @@ def armed():
 
 
 def lightsleep(ms=None):
-    lightsleeps.append(ms)
+    """Records (ms, GPIOs with an armed IRQ, GPIOs driven low) at the time of the call."""
+    low = [n for n in range(32) if _mode[n] != IN and not _levels[n]]
+    lightsleeps.append((ms, armed(), low))
 
 
 def unique_id():
