@@ -3,6 +3,9 @@
 import hashlib
 
 import pytest
+import rfc6287_vectors
+from hypothesis import given
+from hypothesis import strategies as st
 from picodsc.crypto import Prepared, Suite
 from picodsc.errors import PicodscError, UsageError
 from picodsc.registry import Registry
@@ -60,6 +63,39 @@ def answer(challenge, pin=PIN, suite=SUITE, key=KEY, counter=None):
 def test_rfc6287_vectors(suite, key, q, c, pin, expect):
     ph = hashlib.sha1(pin.encode()).digest() if pin else None
     assert Prepared(suite, key, ph).response(q, c) == expect
+
+
+@pytest.mark.parametrize("v", rfc6287_vectors.VECTORS, ids=lambda v: v["name"])
+def test_all_rfc6287_vectors(v):
+    suite = Suite(v["suite"])
+    ph = hashlib.new(suite.p_hash, v["pin"].encode()).digest() if suite.p_hash else None
+    ocra = Prepared(suite, bytes.fromhex(v["key"]), ph, session=None)
+    assert ocra.response(v["question"], v.get("counter"), v.get("timestamp")) == v["response"]
+
+
+_SUITES = st.builds(
+    lambda h, d, c, q, n, p, t: f"OCRA-1:HOTP-{h}-{d}:" + "-".join(
+        x for x in (c and "C", f"Q{q}{n:02d}", p and f"P{p}", t) if x),
+    st.sampled_from(["SHA1", "SHA256", "SHA512"]), st.sampled_from([0, 4, 6, 8, 10]), st.booleans(),
+    st.sampled_from("NAH"), st.integers(4, 64), st.sampled_from([None, "SHA1", "SHA256", "SHA512"]),
+    st.sampled_from([None, "T30S", "T1M", "T48H"]))
+
+
+@given(_SUITES, st.data())
+def test_equals_host_reference(suite_text, data):
+    ocra = pytest.importorskip("picodsc.ocra")
+    suite = Suite(suite_text)
+    alphabet = {"N": "0123456789", "A": "0123456789azAZ", "H": "0123456789abcdefABCDEF"}[suite.q_kind]
+    q = data.draw(st.text(alphabet, min_size=4, max_size=suite.q_len))
+    key = data.draw(st.binary(min_size=suite.key_size, max_size=suite.key_size))
+    counter = data.draw(st.one_of(st.integers(0, 2**64 - 1), st.just(2**64 - 1))) if suite.counter else None
+    ts = data.draw(st.integers(0, 2**40)) if suite.t_step else None
+    ph = data.draw(st.binary(min_size=suite.p_size, max_size=suite.p_size)) if suite.p_hash else None
+    want = ocra.compute(suite_text, key, q, counter=counter, pin_hash=ph, timestamp=ts)
+    prepared = Prepared(suite, key, ph)
+    assert prepared.response(q, counter, ts) == want
+    expect = counter if suite.counter else 0
+    assert prepared.match(q, want, counter=counter, window=3, timestamp=ts) == expect
 
 
 def test_matches_oath_reference():

@@ -155,8 +155,8 @@ class Prepared:
         out = _question_bytes(s, question) + self._tail
         if s.t_step:
             if timestamp is None:
-                raise UsageError("suite needs a timestamp")
-            out += (timestamp // s.t_step).to_bytes(8, "big")
+                raise UsageError("suite needs a timestamp (a number of time steps)")
+            out += timestamp.to_bytes(8, "big")
         return out
 
     def _otp(self, data):
@@ -165,12 +165,15 @@ class Prepared:
         outer = self._outer.copy()
         outer.update(inner.digest())
         mac = outer.digest()
+        if not self._digits:
+            return mac.hex()
         o = mac[-1] & 0xF
         value = int.from_bytes(mac[o:o + 4], "big") & 0x7FFFFFFF
-        return str(value % self._mod).zfill(self._digits) if self._digits else str(value)
+        return str(value % self._mod).zfill(self._digits)
 
     def response(self, question, counter=None, timestamp=None):
-        """The OCRA response; ``timestamp`` in seconds (divided by the suite's time step)."""
+        """The OCRA response (as ``picodsc.ocra.compute``: ``timestamp`` counts time steps;
+        truncation 0 gives the full HMAC in hex)."""
         rest = self._variable(question, timestamp)
         if self.suite.counter:
             if counter is None:
@@ -188,7 +191,7 @@ class Prepared:
         if not self.suite.counter:
             return 0 if hmac.compare_digest(self._otp(rest), response) else None
         otp, found = self._otp, None
-        for c in range(counter, counter + window):
+        for c in range(counter, min(counter + window, 1 << 64)):  # C is 8 bytes
             if hmac.compare_digest(otp(c.to_bytes(8, "big") + rest), response) and found is None:
                 found = c
         return found

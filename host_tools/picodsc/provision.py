@@ -153,9 +153,9 @@ def probe(mp):
 def check_suite(suite):
     """The parsed suite if this token can run it (it has no clock and no session input)."""
     parsed = parse_suite(suite)
-    if parsed.t_step or parsed.s_len or parsed.q_kind != "N":
+    if parsed.t_step or parsed.s_len or parsed.q_kind != "N" or not parsed.digits:
         raise UsageError(f"suite {parsed.text}: the token takes numeric challenges (QNxx) and has no "
-                         "clock or session input (no T/S)")
+                         "clock or session input (no T/S), and shows 4..10 digits")
     return parsed
 
 
