@@ -207,14 +207,15 @@ def test_factory_reset_of_a_corrupt_configuration_on_the_3x4_board(token):
     assert keys(emu, "OK") == ["NOT PROVISIONED", serial_of(emu)]
 
 
-def test_whole_flow_in_a_small_heap(token):
-    # The brief asks for 64k, but the emulator itself (emu_main + its board model, ~66 KB on the
-    # 64-bit unix port) does not boot below ~160k; 192k leaves the firmware ~125 KB, its peak
-    # (the OCRA engine loaded during a response) is ~70 KB on this 64-bit port.
-    emu = token(BIG, cfg_json(), heapsize="192k")
+def test_whole_flow_and_factory_reset_in_a_64k_heap(token):
+    emu = token(BIG, cfg_json(CSUITE, KEY20, counter=0), heapsize="64k")
     keys(emu, "PRESS 4 3 2 1 OK")
-    assert keys(emu, "9 8 7 6 5 4 OK")[-1] == expected("4321", "987654")
-    assert emu.stats()["mem_alloc"] <= 40 * 1024  # see bench_firmware: goal 32 KB on the rp2
+    assert keys(emu, "9 8 7 6 5 4 3 2 OK")[-1] == expected("4321", "98765432", CSUITE, KEY20, counter=0)
+    assert emu.stats()["mem_alloc"] <= 40 * 1024  # bench_firmware prints the figure (goal 32 KB)
+    emu.down("DEL")
+    emu.press("PRESS", 3_200)
+    emu.up("DEL")
+    assert keys(emu, "OK") == ["NOT PROVISIONED", serial_of(emu)]
 
 
 def test_suite_without_pin_goes_straight_to_the_challenge(token):
