@@ -25,8 +25,8 @@ _QLEN = 128  # bytes of the Q field in the OCRA message
 class Suite:
     """A parsed OCRA suite. Raises :class:`UsageError` naming the problem."""
 
-    __slots__ = ("text", "head", "hash", "key_size", "block_size", "digits", "counter", "q_kind", "q_len",
-                 "p_hash", "p_size", "s_len", "t_step")
+    __slots__ = ("text", "head", "hash", "hasher", "key_size", "block_size", "digits", "counter",
+                 "q_kind", "q_len", "p_hash", "p_size", "s_len", "t_step")
 
     def __init__(self, text):
         self.text = text
@@ -39,6 +39,7 @@ class Suite:
             raise UsageError(f"bad OCRA crypto function {parts[1]!r}: HOTP-SHA1|SHA256|SHA512-<0, 4..10>")
         self.hash, self.key_size = HASHES[m.group(1)]
         self.block_size = _BLOCK[self.hash]
+        self.hasher = getattr(hashlib, self.hash)
         self.digits = int(m.group(2))
         self.counter, self.q_kind, self.q_len = False, None, 0
         self.p_hash, self.p_size, self.s_len, self.t_step = None, 0, 0, 0
@@ -128,14 +129,15 @@ class Prepared:
     __slots__ = ("suite", "_inner", "_outer", "_tail", "_mod", "_digits")
 
     def __init__(self, suite, key, pin_hash=None, session=None):
-        self.suite = suite = parse_suite(suite)
+        if not isinstance(suite, Suite):
+            suite = Suite(suite)
+        self.suite = suite
         if len(key) != suite.key_size:
             raise UsageError(f"key must be {suite.key_size} bytes for {suite.text}")
-        new = getattr(hashlib, suite.hash)
         block = bytes(key).ljust(suite.block_size, b"\0")  # keys are never longer than a block
-        self._inner = new(block.translate(_IPAD))
-        self._inner.update(suite.head)
-        self._outer = new(block.translate(_OPAD))
+        self._inner = inner = suite.hasher(block.translate(_IPAD))
+        inner.update(suite.head)
+        self._outer = suite.hasher(block.translate(_OPAD))
         tail = b""
         if suite.p_hash:
             if pin_hash is None or len(pin_hash) != suite.p_size:
