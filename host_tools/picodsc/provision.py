@@ -98,6 +98,8 @@ class Mpremote:
             reason = detail[-1] if detail else f"exit code {proc.returncode}"
             if "raw repl" in reason.lower():
                 reason += f" ({LOCKED_HINT})"
+            elif "ImportError" in reason:
+                reason += " (no picodsc firmware on it? run `picodsc deploy` first)"
             raise PicodscError(f"mpremote on {self.port} failed: {reason}")
         return out
 
