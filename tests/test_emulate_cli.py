@@ -99,6 +99,8 @@ def test_png_alone_and_bad_usage(tmp_path, capsys):
     assert run(capsys, "emulate", "--control", str(tmp_path / "sock"))[0] == 2
     code, _, err = run(capsys, "emulate", "--control", str(tmp_path / "sock"), "--keys", "PRESS")
     assert code == 1 and "cannot reach the emulator's control socket" in err
+    code, _, err = run(capsys, "emulate", "--flash", str(img))  # interactive, but no terminal here
+    assert (code, err) == (1, "error: interactive mode needs a terminal; use --keys/--screen or --serve\n")
 
 
 def test_image_errors(tmp_path, capsys):

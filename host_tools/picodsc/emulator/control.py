@@ -19,6 +19,7 @@ import json
 import os
 import socket
 import socketserver
+import stat
 import tempfile
 import threading
 from pathlib import Path
@@ -99,15 +100,27 @@ class ControlServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
             self._tmpdir = tempfile.mkdtemp(prefix="picodsc-")  # 0700: only this user reaches it
             path = os.path.join(self._tmpdir, "control.sock")
         self.path = str(path)
-        if os.path.exists(self.path):
+        if os.path.lexists(self.path):
+            if not stat.S_ISSOCK(os.lstat(self.path).st_mode):
+                raise PicodscError(f"{self.path} exists and is not a socket: choose another --control path")
             if not _is_stale_socket(self.path):
-                raise PicodscError(f"control socket {self.path} exists and is in use")
-            os.unlink(self.path)
+                raise PicodscError(f"control socket {self.path} is in use by a running emulator")
+            os.unlink(self.path)  # left over from an emulator that was killed
         old = os.umask(0o177)
         try:
             super().__init__(self.path, _Handler)
+        except OSError as e:
+            self._remove_files()
+            raise PicodscError(f"cannot listen on {self.path}: {e.strerror or e}") from None
         finally:
             os.umask(old)
+        self._thread = None
+
+    def start(self):
+        """Serve in a background thread."""
+        self._thread = threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True)
+        self._thread.start()
+        return self
 
     def dispatch(self, line):
         cmd, _, arg = line.partition(" ")
@@ -125,12 +138,22 @@ class ControlServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
         return f"err unknown command {cmd!r}: use keys, screen or stats"
 
     def close(self):
-        self.shutdown()
+        if self._thread is not None:
+            self.shutdown()
+            self._thread = None
         self.server_close()
-        for p in (self.path, self._tmpdir):
+        self._remove_files()
+
+    def _remove_files(self):
+        try:
+            if stat.S_ISSOCK(os.lstat(self.path).st_mode):
+                os.unlink(self.path)
+        except OSError:
+            pass
+        if self._tmpdir:
             try:
-                (os.rmdir if p == self._tmpdir else os.unlink)(p)
-            except (OSError, TypeError):
+                os.rmdir(self._tmpdir)
+            except OSError:
                 pass
 
 
@@ -143,12 +166,6 @@ def _is_stale_socket(path):
         return True
     finally:
         s.close()
-
-
-def serve_in_thread(server):
-    t = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True)
-    t.start()
-    return t
 
 
 # --- client ---------------------------------------------------------------------------------------
@@ -275,32 +292,24 @@ def drive_remote(path, steps, show_screen, png, echo):
         _report(emu.screen(), show_screen, png, echo)
 
 
-class _Stop(Exception):
-    pass
-
-
 def serve(image, board, control_path, realtime, echo, ready=None):
     """Serial on a pty + control socket until SIGINT/SIGTERM; prints ``port:`` and ``control:`` lines."""
     import signal
 
-    def stop(signum, frame):
-        raise _Stop()
-
-    previous = {s: signal.signal(s, stop) for s in (signal.SIGINT, signal.SIGTERM)}
+    stop = threading.Event()
+    signals = (signal.SIGINT, signal.SIGTERM)
+    previous = {s: signal.signal(s, lambda signum, frame: stop.set()) for s in signals}
     try:
         with _emulator(image, board, serial="pty", realtime=realtime) as emu:
-            server = ControlServer(emu, control_path)
+            server = ControlServer(emu, control_path).start()
             try:
-                serve_in_thread(server)
                 echo(f"port: {emu.port}")
                 echo(f"control: {server.path}")
-                while emu.running:
-                    threading.Event().wait(0.5)
-                raise PicodscError("the emulated board stopped")
+                while not stop.wait(0.2):
+                    if not emu.running:
+                        raise PicodscError("the emulated board stopped")
             finally:
                 server.close()
-    except _Stop:
-        pass
     finally:
         for s, h in previous.items():
             signal.signal(s, h)
