@@ -33,11 +33,17 @@ class Board:
     def serial_write(self, b):
         sys.stdout.buffer.write(b)
 
+sys.path.insert(0, {workdir!r})
+from fakemachine import HardReset
 board = Board()
 mode = "friendly"
 while True:
-    action, mode = repl.run(board, mode)
-    board.serial_write(b"MPY: soft reboot\\r\\n")
+    try:
+        action, mode = repl.run(board, mode)
+        board.serial_write(b"MPY: soft reboot\\r\\n")
+    except HardReset:
+        board.serial_write(b"HARD RESET\\r\\n")
+        mode = "friendly"
 """
 
 
@@ -48,7 +54,10 @@ class PtyBoard:
         tty.setraw(self.slave)  # no echo, no signals: the token sees bytes as sent
         self.port = os.ttyname(self.slave)
         script = workdir / "fake_board.py"
-        script.write_text(FAKE_BOARD.format(mp_dir=str(MP_DIR)))
+        script.write_text(FAKE_BOARD.format(mp_dir=str(MP_DIR), workdir=str(workdir)))
+        # machine.reset() stand-in: raises a BaseException the REPL must let through to the boot loop.
+        (workdir / "fakemachine.py").write_text(
+            "class HardReset(BaseException):\n    pass\n\ndef reset():\n    raise HardReset()\n")
         fs = workdir / "fs"
         fs.mkdir()
         self.proc = subprocess.Popen(
@@ -145,6 +154,12 @@ def test_raw_repl_transcript(board):
         b"OK\r\nMPY: soft reboot\r\nraw REPL; CTRL-B to exit\r\n>"
     )
     assert board.talk(b"\x02", BANNER_END).startswith(b"\r\nMicroPython v1.29.0 on ")
+
+
+def test_machine_reset_from_exec_propagates(board):
+    board.talk(b"\x01", b"raw REPL; CTRL-B to exit\r\n>")
+    out = board.talk(b"import fakemachine\nfakemachine.reset()\x04", BANNER_END)
+    assert out.startswith(b"OKHARD RESET\r\nMicroPython v1.29.0 on ")
 
 
 def test_mpremote_exec_and_traceback(board):

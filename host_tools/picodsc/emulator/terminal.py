@@ -99,11 +99,12 @@ class TerminalUI:
 
     def draw(self, force=False):
         text = self.lines(self.emu.screen())
-        if text == self._drawn and not force:
-            return
-        self._drawn = text
         cols, rows = _terminal_size(self.stdout)
-        out = ["\x1b[H"]
+        if (text, cols, rows) == self._drawn and not force:
+            return
+        resized = self._drawn is not None and self._drawn[1:] != (cols, rows)
+        self._drawn = (text, cols, rows)
+        out = ["\x1b[2J\x1b[H" if resized else "\x1b[H"]
         if cols < len(text[0]) or rows < len(text):
             out.append(f"terminal too small: need {len(text[0])}x{len(text)}, have {cols}x{rows}\x1b[K\r\n")
         out += [ln + "\x1b[K\r\n" for ln in text]
