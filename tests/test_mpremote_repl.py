@@ -127,6 +127,8 @@ def test_friendly_repl_transcript(board):
         b"def f(:\r\n... \r\nTraceback (most recent call last):\r\n"
         b'  File "<stdin>", line 1\r\nSyntaxError: invalid syntax\r\n>>> '
     )
+    assert board.talk(b"x = '\xc8'\r", b">>> ") == b"x = '\xc8'\r\nUnicodeError: input is not UTF-8\r\n>>> "
+    assert board.talk(b"x\r", b">>> ") == b"x\r\n(1, 2)\n>>> "  # bad input lost nothing
     # Ctrl-D: soft reset, a fresh namespace, banner again.
     out = board.talk(b"\x04", BANNER_END)
     assert out.startswith(b"\r\nMPY: soft reboot\r\nMicroPython v1.29.0 on ")

@@ -232,20 +232,28 @@ class _Repl:
                 continue
             if not line:
                 continue
-            src = line.decode()
-            cancelled = False
-            while continues(src):
+            src = self._text(line)
+            while src is not None and continues(src):
                 code, more = self._readline(b"... ")
                 if code == _CTRL_C:
                     self._write(b"\r\n")
-                    cancelled = True
-                    break
-                if code == _CTRL_D:
+                    src = None
+                elif code == _CTRL_D:
                     self._write(b"\r\n")
                     break
-                src += "\n" + more.decode()
-            if not cancelled:
+                else:
+                    more = self._text(more)
+                    src = None if more is None else src + "\n" + more
+            if src is not None:
                 self._execute(src, "single", False)
+
+    def _text(self, line):
+        """The typed bytes as text, or None (after saying so) if they are not UTF-8."""
+        try:
+            return line.decode()
+        except UnicodeError:
+            self._write(b"UnicodeError: input is not UTF-8\r\n")
+            return None
 
     # --- raw REPL -----------------------------------------------------------------------------
     def _raw_paste(self):
