@@ -160,8 +160,9 @@ def test_raw_repl_transcript(board):
 
 def test_machine_reset_from_exec_propagates(board):
     board.talk(b"\x01", b"raw REPL; CTRL-B to exit\r\n>")
-    out = board.talk(b"import fakemachine\nfakemachine.reset()\x04", BANNER_END)
+    out = board.talk(b"keep = 1\nimport fakemachine\nfakemachine.reset()\x04", BANNER_END)
     assert out.startswith(b"OKHARD RESET\r\nMicroPython v1.29.0 on ")
+    assert board.talk(b"'keep' in globals()\r", b">>> ") == b"'keep' in globals()\r\nFalse\n>>> "
 
 
 def test_mpremote_exec_and_traceback(board):

@@ -40,10 +40,6 @@ _HISTORY = const(8)
 _RAW_BANNER = b"raw REPL; CTRL-B to exit\r\n"
 _COMPOUND = ("if", "try", "while", "for", "with", "def", "class", "async")
 
-# The __main__ namespace: code typed at the REPL shares it until the next soft reset.
-_globals = None
-
-
 def _banner():
     v = sys.implementation.version
     # sys.version ends with "on <build date>" on every port.
@@ -315,17 +311,17 @@ class _Repl:
 
 
 def run(board, mode="friendly"):
-    """Serve the REPL until a soft reset: returns ("soft", mode to come back in)."""
-    global _globals
-    if _globals is None:
-        _globals = {"__name__": "__main__"}
-    repl = _Repl(board, _globals)
+    """Serve the REPL until a soft reset: returns ("soft", mode to come back in).
+
+    The __main__ namespace lives as long as this call: any reset (soft, or machine.reset() raised
+    through here) starts the next REPL with a fresh one, as a rebooted VM would.
+    """
+    repl = _Repl(board, {"__name__": "__main__"})
     while True:
         if mode == "raw":
             nxt = repl.raw()
         else:
             nxt = repl.friendly()
         if nxt == "soft":
-            _globals = None  # a soft reset starts a fresh VM
             return "soft", mode
         mode = nxt
