@@ -260,6 +260,7 @@ print(gc.mem_alloc() - a)
 """
 
 
-def test_default_suite_allocates_under_2kb_micropython():
-    allocated = int(upy.run(_ALLOC % "OCRA-1:HOTP-SHA256-8:QN06-PSHA256"))
+@pytest.mark.parametrize("suite", ["OCRA-1:HOTP-SHA256-8:QN06-PSHA256", "OCRA-1:HOTP-SHA512-8:QN06-PSHA512"])
+def test_response_allocates_under_2kb_micropython(suite):
+    allocated = int(upy.run(_ALLOC % suite))
     assert allocated <= 2048
