@@ -23,6 +23,9 @@ prints "port: /dev/pts/N", then a control socket and prints "control: PATH"
 (--control PATH picks it), and runs until interrupted (Ctrl-C / SIGTERM).
 Use the port with mpremote (`mpremote connect /dev/pts/N fs ls`) or
 `picodsc deploy/provision --port`. Virtual clock unless --realtime.
+As on a board, mpremote stops main.py (Ctrl-C) and leaves the token at its
+REPL: `mpremote connect PORT exec --no-follow "import machine; machine.reset()"`
+boots the firmware again.
 
 \b
 Control: --control PATH --keys "..." [--screen] [--png FILE] (without --serve)
