@@ -262,3 +262,40 @@ except MemoryError:
 """
     with emu(tmp_path, main, heapsize="64k") as e:
         assert lines(e)[:2] == ["48k ok", "128k refused"]
+
+
+HEAP_LOCKED_SCAN = """
+import machine, micropython, time
+from machine import Pin
+import board
+rows = [Pin(p, Pin.OPEN_DRAIN, value=1) for p in board.ROW_PINS]
+cols = [Pin(p, Pin.IN, Pin.PULL_UP) for p in board.COL_PINS]
+hits = bytearray(16)
+def loop(n):
+    for _ in range(n):
+        for r in range(4):
+            rows[r].value(0)
+            for c in range(4):
+                if not cols[c].value():
+                    hits[r * 4 + c] += 1
+            rows[r].value(1)
+        time.sleep_ms(10)
+        time.ticks_diff(time.ticks_ms(), 0)
+        machine.lightsleep(1)
+micropython.heap_lock()
+try:
+    loop(200)
+finally:
+    micropython.heap_unlock()
+print("hits", list(hits))
+"""
+
+
+def test_board_calls_do_not_allocate(tmp_path):
+    # An allocation-free firmware loop (heap locked) may scan, sleep and read ticks while the
+    # emulator processes key presses and control commands in between.
+    with emu(tmp_path, HEAP_LOCKED_SCAN) as e:
+        e.press("5", hold_ms=500)
+        e.stats()
+        e.advance(2000)
+        assert lines(e)[0] == "hits [0, 0, 0, 0, 0, 45, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]"  # 500 ms / 11 ms

@@ -54,6 +54,25 @@ _FS_ERRORS = {2: "no such file or directory", 17: "file exists", 21: "is a direc
               20: "not a directory", 28: "no space left on device", 39: "directory not empty"}
 
 
+def _unlock_heap():
+    """Unlock the heap (the firmware may hold micropython.heap_lock() while it sleeps) so the
+    emulator's own work can allocate; returns the lock depth to restore with _relock_heap()."""
+    n = 0
+    while True:
+        d = _real_micropython.heap_unlock()
+        if d > 1000:  # it was not locked: unlocking wrapped the depth, undo that
+            _real_micropython.heap_lock()
+            return n
+        n += 1
+        if d == 0:
+            return n
+
+
+def _relock_heap(n):
+    for _ in range(n):
+        _real_micropython.heap_lock()
+
+
 class HardReset(BaseException):
     """machine.reset(): the boot loop restarts the board (main.py runs)."""
 
@@ -79,6 +98,8 @@ class Board:
         self._poll = select.poll()
         self._poll.register(self._sin, select.POLLIN)
         self._poll.register(ctl_in, select.POLLIN)
+        for _ in self._poll.ipoll(0):  # ipoll allocates its result tuple on first use: do it now
+            pass
         self._stdin_open = True
         self._rbuf = bytearray(4096)
         self._ctl_line = bytearray()
@@ -130,7 +151,8 @@ class Board:
     # -- machine state across resets ---------------------------------------------------------------
 
     def reset_machine(self):
-        """What a reset clears: GPIO config, IRQs, Ctrl-C char, timers (the OLED keeps its RAM)."""
+        """What a reset clears: heap lock, GPIO config, IRQs, Ctrl-C char, timers (the OLED keeps its RAM)."""
+        _unlock_heap()
         for i in range(NPIN):
             self._mode[i] = _IN
             self._pull[i] = 0
@@ -215,7 +237,11 @@ class Board:
                 self._next_ev = self._events[0][0] if self._events else -1
                 if not self.realtime and ev[0] > self.now:
                     self.now = ev[0]
-                ev[2](ev[3])
+                locks = _unlock_heap()
+                try:
+                    ev[2](ev[3])
+                finally:
+                    _relock_heap(locks)
                 continue
             if target is not None and target <= horizon:
                 if not self.realtime and target > self.now:
@@ -230,7 +256,11 @@ class Board:
                 self.now = self.limit
                 if self._pending:
                     self._pending = False
-                    self._reply("ok")
+                    locks = _unlock_heap()
+                    try:
+                        self._reply("ok")
+                    finally:
+                        _relock_heap(locks)
                 self._service(-1, interruptible)
 
     # -- serial + control channel --------------------------------------------------------------------
@@ -238,6 +268,7 @@ class Board:
     def _service(self, timeout_ms, interruptible=False):
         """Poll the serial input and the control channel once (timeout -1: until something arrives)."""
         if self.quitting:
+            _unlock_heap()
             raise Quit()
         ctl = sin = 0
         for obj, ev in self._poll.ipoll(timeout_ms):  # ipoll: no list allocated; act after it ends
@@ -247,6 +278,14 @@ class Board:
                 sin = ev
         # Both inputs are non-blocking fds (set by the harness): readinto returns what is there,
         # None when nothing is, 0 at end of file.
+        if sin or ctl or (interruptible and self.kbd_char >= 0 and self.serial_buf):
+            locks = _unlock_heap()
+            try:
+                self._handle_input(sin, ctl, interruptible)
+            finally:
+                _relock_heap(locks)
+
+    def _handle_input(self, sin, ctl, interruptible):
         if sin:
             n = self._sin.readinto(self._rbuf) if sin & select.POLLIN else 0
             if n is None:

@@ -192,6 +192,7 @@ def main():
                 raise
             except BaseException as e:  # noqa: B036 - a REPL failure: report it, reboot
                 sys.print_exception(e)
+                board.serial_read(None)  # not in a tight loop: wait for the next serial input
                 board.serial_write(b"MPY: soft reboot\r\n")
     except emu_board.Quit:
         pass
