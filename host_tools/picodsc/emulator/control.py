@@ -218,16 +218,19 @@ class RemoteEmulator:
         self.flush()
         return json.loads(self._ask("stats"))
 
-    def close(self):
-        self.flush()
-        self._file.close()
-        self._sock.close()
+    def close(self, flush=True):
+        try:
+            if flush:
+                self.flush()
+        finally:
+            self._file.close()
+            self._sock.close()
 
     def __enter__(self):
         return self
 
-    def __exit__(self, *exc):
-        self.close()
+    def __exit__(self, exc_type, *exc):
+        self.close(flush=exc_type is None)  # after an error, type nothing more
 
 
 # --- sessions (what `picodsc emulate` / `picodsc demo` run) --------------------------------------------
