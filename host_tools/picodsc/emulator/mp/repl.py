@@ -10,9 +10,10 @@ at a terminal can tell:
   traceback, ``\\x04``, ``>``; Ctrl-D on an empty buffer soft-resets; Ctrl-B back to friendly;
   raw-paste mode (``\\x05A\\x01``) with flow control, which mpremote uses when offered.
 
-``run(board, mode) -> (action, mode)``: ``board.serial_read(timeout_ms) -> bytes`` (empty on
-timeout) and ``board.serial_write(bytes)``. The only action returned is ``"soft"`` (Ctrl-D soft
-reset); the caller prints ``MPY: soft reboot`` and calls ``run`` again with the returned mode.
+``run(board, mode) -> (action, mode)``: ``board.serial_read(None) -> bytes`` (waits for input;
+empty results are retried) and ``board.serial_write(bytes)``. The only action returned is
+``"soft"`` (Ctrl-D soft reset); the caller prints ``MPY: soft reboot`` and calls ``run`` again
+with the returned mode.
 Exceptions that are not ``Exception``/``KeyboardInterrupt``/``SystemExit`` (``machine.reset()``'s
 HardReset) propagate out of ``run``.
 """
@@ -39,6 +40,7 @@ _HISTORY = const(8)
 
 _RAW_BANNER = b"raw REPL; CTRL-B to exit\r\n"
 _COMPOUND = ("if", "try", "while", "for", "with", "def", "class", "async")
+
 
 def _banner():
     v = sys.implementation.version
