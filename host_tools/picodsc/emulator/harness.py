@@ -31,6 +31,7 @@ BLOCK_SIZE = 4096
 DEFAULT_BLOCKS = 512
 MIN_BLOCKS = 16
 _OUTPUT_KEEP = 1 << 20  # serial output kept for serial_output()
+_INPUT_KEEP = 1 << 16  # pty input waiting for the board
 # Heap the emulator itself uses inside the MicroPython process (its modules, the REPL, buffers: ~70 KiB
 # measured); added to ``heapsize`` so the firmware gets about what it asked for.
 EMULATOR_HEAP = 96 * 1024
@@ -234,6 +235,7 @@ class Emulator:
         # The board reads its inputs without blocking (MicroPython's readinto would wait for a full buffer).
         os.set_blocking(ctl_r_child, False)
         os.set_blocking(ser_r_child, False)
+        os.set_blocking(ser_w, False)
         argv = [upy.micropython_binary()]
         if self.heapsize:
             argv += ["-X", f"heapsize={_heap_bytes(self.heapsize) + EMULATOR_HEAP}"]
@@ -294,13 +296,16 @@ class Emulator:
             del self._out[:-_OUTPUT_KEEP]
 
     def _relay_pty(self):
-        """Serial <-> pty master. Output nobody reads is dropped once the pty buffer is full."""
+        """Serial <-> pty master. Output nobody reads is dropped once the pty buffer is full; input
+        waits in a bounded buffer while the board is busy (neither side ever blocks the other)."""
         out_fd = self._proc.stdout.fileno()
         in_fd = self._ser_w
         master = self._pty_master
+        pending = bytearray()
         while not self._stop.is_set():
+            rl = [out_fd] + ([master] if len(pending) < _INPUT_KEEP else [])
             try:
-                ready, _, _ = select.select([out_fd, master], [], [], 0.2)
+                ready, writable, _ = select.select(rl, [in_fd] if pending else [], [], 0.2)
             except (OSError, ValueError):
                 return
             if out_fd in ready:
@@ -319,16 +324,18 @@ class Emulator:
                     return
             if master in ready:
                 try:
-                    data = os.read(master, 4096)
+                    pending += os.read(master, 4096)
                 except BlockingIOError:
-                    continue
+                    pass
                 except OSError:
                     return
-                if data:
-                    try:
-                        os.write(in_fd, data)
-                    except OSError:
-                        return
+            if writable:
+                try:
+                    del pending[: os.write(in_fd, pending)]
+                except BlockingIOError:
+                    pass
+                except OSError:
+                    return
 
     def _pump_stdout(self):
         """Pipe mode: move whatever the board printed into the output buffer (non-blocking)."""
@@ -372,7 +379,9 @@ class Emulator:
         while b"\n" not in self._ctl_buf:
             left = deadline - time.monotonic()
             if left <= 0:
-                raise PicodscError(f"emulator did not answer within {self.timeout:g} s")
+                # A late reply would answer the next command: stop the board instead.
+                self._proc.kill()
+                raise PicodscError(f"emulator did not answer within {self.timeout:g} s (stopped it)")
             ready, _, _ = select.select(fds, [], [], min(left, 0.5))
             if len(fds) > 1 and fds[1] in ready:
                 self._pump_stdout()  # keep the serial pipe from filling up while the board runs
@@ -478,13 +487,22 @@ class Emulator:
         """Send bytes to the board's serial input (pipe mode)."""
         if self.serial != "pipe":
             raise UsageError("serial_write needs serial='pipe'; use the pty port")
-        data = bytes(data)
-        try:
-            while data:
-                n = os.write(self._ser_w, data)
-                data = data[n:]
-        except OSError:
-            raise self._died() from None
+        data = memoryview(bytes(data))
+        deadline = time.monotonic() + self.timeout
+        while data:  # keep draining the board's output meanwhile: both pipes may be full
+            if time.monotonic() > deadline:
+                raise PicodscError("the board does not read its serial input")
+            _, writable, _ = select.select([], [self._ser_w], [], 0.05)
+            if writable:
+                try:
+                    data = data[os.write(self._ser_w, data):]
+                except BlockingIOError:
+                    pass
+                except OSError:
+                    raise self._died() from None
+            self._pump_stdout()
+            if self._proc.poll() is not None:
+                raise self._died()
 
     def read_serial_until(self, marker, timeout=10.0):
         """Wait (wall clock, as a guard) until ``marker`` appears in the serial output; returns it all."""
