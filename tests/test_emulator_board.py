@@ -299,3 +299,22 @@ def test_board_calls_do_not_allocate(tmp_path):
         e.stats()
         e.advance(2000)
         assert lines(e)[0] == "hits [0, 0, 0, 0, 0, 45, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]"  # 500 ms / 11 ms
+
+
+def test_timer_and_deepsleep(tmp_path):
+    main = """
+import machine, time
+ticks = []
+t = machine.Timer(period=100, callback=lambda t: ticks.append(time.ticks_ms()))
+time.sleep_ms(350)
+t.deinit()
+time.sleep_ms(500)
+print("timer", ticks)
+if machine.reset_cause() == machine.PWRON_RESET:
+    machine.deepsleep(1000)  # wakes by resetting: main.py runs again
+print("after deepsleep", time.ticks_ms())
+"""
+    with emu(tmp_path, main) as e:
+        e.advance(5000)
+        # deepsleep at 850 ms wakes (a reset) at 1850 ms
+        assert lines(e)[:3] == ["timer [100, 200, 300]", "timer [1950, 2050, 2150]", "after deepsleep 2700"]

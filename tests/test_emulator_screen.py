@@ -216,3 +216,17 @@ def test_screen_from_bytes():
     assert s.text() == [] and s.width == 128 and s.height == 32
     with pytest.raises(ValueError):
         Screen(128, 32, bytes(10))
+
+
+def test_big_text_with_blank_top_half(tmp_path):
+    main = """
+import stub
+d = stub.display()
+d.fill(0)
+stub.big_text(d, ".", 0, 16)
+stub.big_text(d, "12", 0, 40, pitch=15)
+d.show()
+stub.idle()
+"""
+    screen, _ = run_stub(tmp_path, main)
+    assert screen.text() == ["", "", ".", "", "12"]

@@ -91,14 +91,24 @@ class Screen:
         lines = []
         band = 0
         nbands = self.height // 8
+        above_used = False
         while band < nbands:
             small = _decode_small(ink, band * 8, self.width)
-            if "?" in small and band + 1 < nbands:
-                big = _decode_big(ink, band * 8, self.width)
+            if "?" in small:
+                big = _decode_big(ink, band * 8, self.width) if band + 1 < nbands else None
                 if big is not None and "?" not in big:
                     lines.append(big)
                     band += 2
                     continue
+                # big glyphs with a blank top half (e.g. "-") start in the blank band above
+                if band > 0 and lines and lines[-1] == "" and not above_used:
+                    big = _decode_big(ink, band * 8 - 8, self.width)
+                    if big is not None and "?" not in big:
+                        lines[-1] = big
+                        band += 1
+                        above_used = True
+                        continue
+            above_used = False
             lines.append(small)
             band += 1
         while lines and not lines[-1]:

@@ -642,6 +642,16 @@ class Pin:
             pull = 0
         _board.configure(self._id, mode, pull, value)
 
+    def mode(self, mode=None):
+        if mode is None:
+            return _board._mode[self._id]
+        _board.configure(self._id, mode, -1, None)
+
+    def pull(self, pull=None):
+        if pull is None:
+            return _board._pull[self._id]
+        _board.configure(self._id, -1, pull, None)
+
     def value(self, v=None):
         if v is None:
             return _board.level[self._id]
