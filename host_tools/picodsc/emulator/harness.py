@@ -118,11 +118,13 @@ class Emulator:
                     os.write(self._ctl_w, b"quit\n")
             except OSError:
                 pass
-            try:
-                proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
+            deadline = time.monotonic() + 5
+            while proc.poll() is None and time.monotonic() < deadline:
+                self._pump_stdout()  # a board blocked on a full serial pipe could not quit
+                time.sleep(0.01)
+            if proc.poll() is None:
                 proc.kill()
-                proc.wait()
+            proc.wait()
         self._stop.set()
         for fd in (self._ctl_w, self._ctl_r, self._ser_w):
             if fd is not None:
