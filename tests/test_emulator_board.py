@@ -141,6 +141,11 @@ def test_image_lock_and_bad_images(tmp_path):
         Emulator(bad, board=BOARD_64, files=[]).start()
     with pytest.raises(PicodscError, match="no directory"):
         Emulator(tmp_path / "nope" / "x.img", board=BOARD_64, files=[]).start()
+    junk = tmp_path / "junk.img"
+    junk.write_bytes(b"not a filesystem" * (64 * 4096 // 16))
+    with pytest.raises(PicodscError, match="holds no littlefs filesystem"):
+        Emulator(junk, board=BOARD_64, files=[]).start()
+    assert junk.read_bytes()[:16] == b"not a filesystem"  # refused, not formatted
 
 
 def test_sync_updates_changed_files(tmp_path):

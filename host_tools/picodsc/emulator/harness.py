@@ -405,6 +405,8 @@ class Emulator:
             pass
         time.sleep(0.05)
         tail = bytes(self._err).decode(errors="replace").strip().splitlines()[-5:]
+        if tail and tail[-1].startswith("error: "):  # the emulator's own one-line refusal
+            return PicodscError(tail[-1][7:])
         rc = self._proc.returncode
         return PicodscError(f"emulator stopped (exit code {rc})" + (": " + " | ".join(tail) if tail else ""))
 

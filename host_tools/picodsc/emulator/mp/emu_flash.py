@@ -48,6 +48,15 @@ class Flash:
         self._f.seek(self.fs_blocks * BLOCK_SIZE)
         return self._f.read(_UID_LEN)
 
+    def is_blank(self):
+        """True if the first two blocks are erased (a new image: safe to format)."""
+        for block in (0, 1):
+            self._f.seek(block * BLOCK_SIZE)
+            self._f.readinto(self._tmp)
+            if self._tmp != self._ff:
+                return False
+        return True
+
     def readblocks(self, block, buf, offset=0):
         self._f.seek(block * BLOCK_SIZE + offset)
         self._f.readinto(buf)

@@ -103,7 +103,13 @@ def _mount(opts):
     vfs.umount("/")
     try:
         vfs.mount(vfs.VfsLfs2(flash, progsize=256), "/")
-    except OSError:  # blank or unreadable: format, as rp2's _boot.py does
+    except OSError:
+        # rp2's _boot.py formats any flash it cannot mount; here an image that is not blank is
+        # refused instead, so a wrong file given as the image loses nothing.
+        if not flash.is_blank():
+            msg = "error: image %s holds no littlefs filesystem (not formatting it)\n"
+            sys.stderr.write(msg % opts["image"])
+            sys.exit(1)
         vfs.VfsLfs2.mkfs(flash, progsize=256)
         vfs.mount(vfs.VfsLfs2(flash, progsize=256), "/")
     if _exists(_STAGE + "/manifest.json"):
