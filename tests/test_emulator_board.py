@@ -256,6 +256,12 @@ def test_realtime_applies_keys_at_once(tmp_path):
         assert e.read_serial_until(b"scan [(1, 1)]\nscan []\n")
 
 
+def test_realtime_press_keys_paces_itself(tmp_path):
+    with emu(tmp_path, SCAN, realtime=True) as e:
+        e.press_keys("5 5")
+        e.read_serial_until(b"scan []\nscan [(1, 1)]\nscan []\nscan [(1, 1)]\nscan []\n")
+
+
 def test_heapsize_is_the_firmware_heap(tmp_path):
     main = """
 a = bytearray(48 * 1024)

@@ -413,7 +413,9 @@ class Emulator:
     # -- keypad and time ---------------------------------------------------------------------------
 
     def press(self, key, hold_ms=100):
-        """Press ``key`` (PRESS, OK, DEL, 0..9 or a legend) for ``hold_ms``, release, run 200 ms more."""
+        """Press ``key`` (PRESS, OK, DEL, 0..9 or a legend) for ``hold_ms``, release, run 200 ms more.
+
+        In realtime mode this returns at once (the release still comes ``hold_ms`` later)."""
         self._command(f"press {_key(key)} {int(hold_ms)}")
 
     def down(self, key):
@@ -432,7 +434,9 @@ class Emulator:
         self._command(f"advance {ms}")
 
     def press_keys(self, keys):
-        """Press keys in order: ``"PRESS 1 2 3 4 OK WAIT:500"`` (``WAIT:<ms>`` advances the clock)."""
+        """Press keys in order: ``"PRESS 1 2 3 4 OK WAIT:500"`` (``WAIT:<ms>`` advances the clock).
+
+        In realtime mode it paces itself on the wall clock (300 ms per key, WAIT sleeps)."""
         for tok in keys.split() if isinstance(keys, str) else keys:
             if tok.upper().startswith("WAIT:"):
                 try:
@@ -440,8 +444,12 @@ class Emulator:
                 except ValueError:
                     raise UsageError(f"bad wait {tok!r}: use WAIT:<milliseconds>") from None
                 self.advance(ms)
+                wall = ms
             else:
                 self.press(tok)
+                wall = 300
+            if self.realtime:
+                time.sleep(wall / 1000)
 
     # -- observation -------------------------------------------------------------------------------
 

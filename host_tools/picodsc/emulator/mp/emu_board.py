@@ -393,6 +393,10 @@ class Board:
                 self._reply("err unknown key %s; valid keys: %s" % (parts[1], " ".join(self.key_names())))
                 return
         now = self.now_us()
+        while 0 <= self._next_ev <= now:  # realtime: a release that is due happens before this press
+            ev = self._events.pop(0)
+            self._next_ev = self._events[0][0] if self._events else -1
+            ev[2](ev[3])
         if cmd == "press":
             hold = int(parts[2]) if len(parts) > 2 else 100
             self.key_down(legend)
