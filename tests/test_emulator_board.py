@@ -329,3 +329,20 @@ print("after deepsleep", time.ticks_ms())
         e.advance(5000)
         # deepsleep at 850 ms wakes (a reset) at 1850 ms
         assert lines(e)[:3] == ["timer [100, 200, 300]", "timer [1950, 2050, 2150]", "after deepsleep 2700"]
+
+
+def test_i2c_scan_probe_and_absent_device(tmp_path):
+    main = """
+import stub
+i2c = stub.i2c()
+print("scan", [hex(a) for a in i2c.scan()])
+print("probe", i2c.writeto(0x3C, b""))
+try:
+    i2c.writeto(0x3D, memoryview(b"\\x00\\xaf")[1:])
+except OSError as e:
+    print("absent", e.args[0])
+"""
+    with emu(tmp_path, main) as e:
+        assert lines(e)[:3] == ["scan ['0x3c']", "probe 0", "absent 19"]  # ENODEV, as rp2
+        st = e.stats()
+        assert (st["i2c_transactions"], st["i2c_bytes"]) == (112 + 1 + 1, 112 + 1 + 2)
