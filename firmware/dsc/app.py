@@ -155,7 +155,7 @@ class Token:
 
     def _power_on(self):
         if self.cfg is None:
-            self._show_message(BROKEN if self.error else UNPROVISIONED)
+            self.show_message(BROKEN if self.error else UNPROVISIONED)
         elif self.pin is not None:
             self._enter(PIN, self.pin)
         else:
@@ -180,7 +180,8 @@ class Token:
         self.display.update()
         self.state = state
 
-    def _show_message(self, state):
+    def show_message(self, state):
+        """Draw the UNPROVISIONED or BROKEN screen (the display's power is the caller's)."""
         d = self.display
         d.clear()
         if state == UNPROVISIONED:
@@ -258,18 +259,12 @@ class Token:
             if self._expired(now, _IDLE_MS):
                 self._power_off()
         elif key == "OK":
-            # Key first (overwrite, then remove): after this nothing secret is on flash.
-            from dsc import config
-
-            self.display.clear()
-            self.display.text("WIPING...")
-            self.display.update()
-            config.wipe()
-            _release()
+            # Resumable (a power cut midway is finished at boot): after it nothing secret is on flash.
+            wipe(self.display)
             self.cfg = self.error = None
             self.pin = self.challenge = None
             micropython.kbd_intr(3)
-            self._show_message(UNPROVISIONED)
+            self.show_message(UNPROVISIONED)
         else:
             self._power_off()
 
@@ -341,6 +336,30 @@ def hardware():
     return display, keypad
 
 
+def wipe(display):
+    """Factory reset with WIPING... on the screen (dsc.config.wipe(): resumable after a power cut)."""
+    display.clear()
+    display.text("WIPING...")
+    display.update()
+    display.power(True)
+    from dsc import config
+
+    try:
+        config.wipe()
+    finally:
+        _release()
+
+
+def wipe_pending():
+    """A factory reset was cut short (power loss): boot must finish it before anything else."""
+    from dsc import config
+
+    try:
+        return config.wiping()
+    finally:
+        _release()
+
+
 def load_config():
     """(cfg or None, error reason or None)."""
     from dsc import config
@@ -361,12 +380,18 @@ def main():
     locked = True
     token = None
     try:
+        hw = None
+        if wipe_pending():
+            hw = hardware()
+            wipe(hw[0])  # locked meanwhile: the key may still be on raw flash
         cfg, error = load_config()
         locked = cfg is not None or error is not None
         if not locked:
             micropython.kbd_intr(3)  # unprovisioned: the host's Ctrl-C may open the REPL
-        display, keypad = hardware()
+        display, keypad = hw or hardware()
         token = Token(display, keypad, cfg, error)
+        if hw:
+            token.show_message(UNPROVISIONED)  # as after a wipe confirmed on the keypad
         token.run()
     except (Exception, KeyboardInterrupt):
         if token is not None:

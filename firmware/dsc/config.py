@@ -13,6 +13,8 @@ from micropython import const
 
 PATH = "/dsc.cfg"
 TMP = "/dsc.tmp"
+WIPE = "/dsc.wipe"  # a factory reset is in progress (wipe())
+FILL = "/dsc.fill"  # zeros filling the free space during a wipe
 VERSION = const(1)
 _MAX_COUNTER = (1 << 64) - 1  # OCRA's C is 8 bytes
 _MAX_QUESTION = const(8)
@@ -162,44 +164,61 @@ def save_counter(cfg, counter):
     cfg.counter = counter
 
 
-def wipe():
-    """Factory reset: overwrite the file (and so the key) in place, then remove it. Works on corrupt files.
+def wiping():
+    """True if a factory reset was started and not finished (power cut): boot finishes it first."""
+    return _exists(WIPE)
 
-    littlefs is copy-on-write, so that alone leaves the key on flash: a small file lives inline in
-    the directory's metadata log (the old commits stay until the block is compacted), a larger one
-    in data blocks that are only marked free. _scrub() then fills the free space with zeros once
-    and forces the root metadata pair through compactions (each erases a block of the pair).
+
+def wipe():
+    """Factory reset, resumable: run it again after a power cut and it finishes. Works on corrupt files.
+
+    The marker /dsc.wipe goes first (creating a file is one atomic littlefs commit): from then on
+    boot calls wipe() before anything reads the configuration, so a power cut at any flash write
+    ends in the old state (marker not yet written) or the new one (no secret anywhere on flash).
+    /dsc.cfg is overwritten in place but removed only once the flash is scrubbed: while the key may
+    still be on raw flash the token stays locked (main.py and dsc.app lock on /dsc.cfg).
+
+    littlefs is copy-on-write, so overwriting leaves the key on flash: a small file lives inline in
+    the directory's metadata log (old commits stay until the block is compacted), a larger one in
+    data blocks only marked free. _scrub() compacts the root metadata pair first (a pair that moves
+    for wear levelling frees its old blocks) and then fills all free space with zeros.
     """
+    with open(WIPE, "w"):
+        pass
+    _remove(FILL)  # zeros from an interrupted scrub: nothing to overwrite, and it holds the free space
     zeros = bytearray(512)
     for path in (TMP, PATH):
         try:
             size = os.stat(path)[6]
         except OSError:
             continue
-        try:
-            with open(path, "r+b") as f:
-                while size > 0:
-                    size -= f.write(zeros if size >= len(zeros) else memoryview(zeros)[:size])
-        finally:
-            os.remove(path)
+        with open(path, "r+b") as f:
+            while size > 0:
+                size -= f.write(zeros if size >= len(zeros) else memoryview(zeros)[:size])
+    _remove(TMP)
     _scrub(zeros)
+    _remove(PATH)
+    _remove(WIPE)  # last: the wipe is complete
+
+
+def _remove(path):
+    try:
+        os.remove(path)
+    except OSError:
+        pass
 
 
 def _scrub(zeros):
+    # Each create/remove is a metadata commit of at least one program unit (256 B on rp2): this many
+    # fill each block of the root pair several times over, so both get compacted (erased).
+    for _ in range(os.statvfs("/")[0] // 64):
+        with open(FILL, "wb"):
+            pass
+        os.remove(FILL)
     try:
-        with open(TMP, "wb") as f:
+        with open(FILL, "wb") as f:
             while True:
                 f.write(zeros)
     except OSError:  # ENOSPC: every free block now holds zeros
         pass
-    finally:
-        try:
-            os.remove(TMP)
-        except OSError:
-            pass
-    # Each create/remove is a metadata commit of at least one program unit (256 B on rp2): this many
-    # fill each block of the root pair several times over, so both get compacted (erased).
-    for _ in range(os.statvfs("/")[0] // 64):
-        with open(TMP, "wb"):
-            pass
-        os.remove(TMP)
+    _remove(FILL)

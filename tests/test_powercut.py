@@ -1,0 +1,396 @@
+"""Power cut at every flash write: provisioning, counter update, configuration rewrite, factory wipe.
+
+One MicroPython process per operation runs the real dsc.config / dsc.app code on littlefs (VfsLfs2,
+4096-byte blocks, progsize 256 as on rp2) mounted at / over a RAM NOR flash. For N = 0, 1, ... it
+restores the flash from a snapshot, runs the operation on a device that loses power after N
+operations (programs + erases; the cut operation itself does not happen, or is torn: half its
+bytes), then boots: mounts a fresh littlefs on the bytes and reads the state through the token's
+boot path (dsc.app.wipe_pending / wipe / load_config). N stops growing when the operation
+completes. Every point must end in the old or the new state; after a wipe (or wherever the token
+would boot unprovisioned) the secret is on no byte of the raw flash, as hex or binary.
+"""
+
+import json
+
+import pytest
+from picodsc import bundle
+from test_firmware_stubs import mp_run
+
+KEY32 = bytes(range(1, 33)).hex()
+KEY20 = bytes(range(101, 121)).hex()
+KEY64 = bytes(range(150, 214)).hex()
+SUITE = "OCRA-1:HOTP-SHA256-8:QN06-PSHA256"
+CSUITE = "OCRA-1:HOTP-SHA1-8:C-QN08-PSHA1"
+SUITE512 = "OCRA-1:HOTP-SHA512-10:QN08-PSHA256"
+BLOCKS = 40  # the emulator's 4096-byte blocks; few of them keep the free-space scrub short
+
+# Runs inside MicroPython (test_firmware_stubs.mp_run: real firmware, stub `machine`).
+_HARNESS = r"""
+import os, sys, vfs, json
+from binascii import hexlify, unhexlify
+from dsc import config, ocra, hashes, app
+
+# The firmware's own modules stay loaded: after vfs.umount('/') the host path they came from is gone.
+app._release = lambda: None
+BS = 4096
+FF = b"\xff" * BS
+
+
+class Cut(Exception):
+    pass
+
+
+class Flash:
+    # RAM NOR flash: a program only clears bits, erase (ioctl 6) sets a block to 0xFF. After `limit`
+    # operations (-1: no limit) the power is gone: the next one is skipped or torn (half done) and
+    # raises Cut, as does any later one (a stale file object's finalizer must not write either).
+    def __init__(self, data, limit=-1, torn=False):
+        self.data = data
+        self.limit = limit
+        self.torn = torn
+        self.programs = self.erases = self.overprograms = 0
+        self.cut = False
+
+    def _power(self):
+        if self.cut:
+            raise Cut()
+        if self.limit >= 0 and self.programs + self.erases >= self.limit:
+            self.cut = True
+            return False
+        return True
+
+    def readblocks(self, block, buf, offset=0):
+        a = block * BS + offset
+        buf[:] = memoryview(self.data)[a : a + len(buf)]
+
+    def writeblocks(self, block, buf, offset=None):
+        if offset is None:
+            self._erase(block)
+            offset = 0
+        whole = self._power()
+        n = len(buf) if whole else (len(buf) // 2 if self.torn else 0)
+        a = block * BS + offset
+        if self.data[a : a + n] != FF[:n]:
+            self.overprograms += 1  # littlefs programmed bytes it had not erased: NOR ANDs them
+            for i in range(n):
+                self.data[a + i] &= buf[i]
+        else:
+            self.data[a : a + n] = memoryview(buf)[:n]
+        if not whole:
+            raise Cut()
+        self.programs += 1
+
+    def _erase(self, block):
+        whole = self._power()
+        n = BS if whole else (BS // 2 if self.torn else 0)
+        self.data[block * BS : block * BS + n] = FF[:n]
+        if not whole:
+            raise Cut()
+        self.erases += 1
+
+    def ioctl(self, op, arg):
+        if op == 4:
+            return len(self.data) // BS
+        if op == 5:
+            return BS
+        if op == 6:
+            self._erase(arg)
+        return 0
+
+
+class Screen:
+    # Stands in for dsc.display.Display in the boot path: records the text shown.
+    def __init__(self):
+        self.lines = []
+    def clear(self):
+        self.lines = []
+    def text(self, s, col=0, line=0):
+        self.lines.append(s)
+    def update(self):
+        pass
+    def power(self, on):
+        pass
+
+
+def mount(dev):
+    vfs.mount(vfs.VfsLfs2(dev, progsize=256), "/")
+
+
+def unmount(dev):
+    dev.cut = True  # power off: whatever still holds this volume cannot write any more
+    try:
+        vfs.umount("/")
+    except Exception:
+        pass
+
+
+def run(data, op, limit=-1, torn=False):
+    # op on a flash that loses power after `limit` operations: (completed, flash, error text).
+    dev = Flash(data, limit, torn)
+    mount(dev)
+    err = None
+    try:
+        op()
+    except Exception as e:
+        if not dev.cut:
+            err = "%s: %s" % (type(e).__name__, e)
+    completed = not dev.cut
+    unmount(dev)
+    return completed, dev, err
+
+
+def state(cfg, error):
+    if error is not None:
+        return "corrupt: " + error
+    if cfg is None:
+        return None
+    return [cfg.suite_text, hexlify(cfg.key).decode(), cfg.counter]
+
+
+def boot(data, limit=-1):
+    # The token's boot: finish an interrupted wipe, then read the configuration. (state, shown, cut)
+    dev = Flash(data, limit)
+    try:
+        mount(dev)
+    except OSError as e:
+        return "unmountable: %s" % e, None, False
+    shown = None
+    try:
+        if app.wipe_pending():
+            screen = Screen()
+            app.wipe(screen)
+            shown = screen.lines
+        st = state(*app.load_config())
+    except Cut:
+        st = None
+    cut = dev.cut
+    unmount(dev)
+    return st, shown, cut
+
+
+def secret_on_flash(data, key_hex):
+    k = key_hex.encode()
+    return data.find(k) >= 0 or data.find(k.upper()) >= 0 or data.find(unhexlify(key_hex)) >= 0
+
+
+def base_image(blocks, files_dir, files):
+    # A formatted flash holding the firmware bundle, as `picodsc deploy` leaves it.
+    contents = []
+    for path in files:
+        with open(files_dir + path, "rb") as f:
+            contents.append((path, f.read()))
+    data = bytearray(FF * blocks)
+    dev = Flash(data)
+    vfs.VfsLfs2.mkfs(dev, progsize=256)
+    vfs.umount("/")
+    mount(dev)
+    for path, blob in contents:
+        parts = path.split("/")
+        for i in range(2, len(parts)):
+            try:
+                os.mkdir("/".join(parts[:i]))
+            except OSError:
+                pass
+        with open(path, "wb") as f:
+            f.write(blob)
+    unmount(dev)
+    return data
+
+
+def sweep(data, op, check, torn=False):
+    # Cut after N = 0, 1, ... operations until op completes; check(N, boot state, ...) per point.
+    base = bytes(data)
+    n = 0
+    while True:
+        data[:] = base
+        completed, dev, err = run(data, op, n, torn)
+        if err:
+            print(json.dumps({"error": err, "n": n}))
+            return
+        if completed:
+            print(json.dumps({"done": n, "programs": dev.programs, "erases": dev.erases,
+                              "overprograms": dev.overprograms, "torn": torn}))
+            data[:] = base
+            return
+        check(n, dev)
+        n += 1
+"""
+
+
+def run_sweeps(tmp_path, body, blocks=BLOCKS):
+    """Run the harness + ``body`` in one MicroPython process; returns the printed JSON objects."""
+    files = bundle.files("pico_4x4_128x64")
+    for path, blob in files:
+        target = tmp_path / "fw" / path.lstrip("/")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(blob)
+    prelude = f"data = base_image({blocks}, {str(tmp_path / 'fw')!r}, {[p for p, _ in files]!r})\n"
+    out = mp_run(_HARNESS + prelude + body)
+    return [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+
+
+def summary(records):
+    points = [r for r in records if "n" in r and "error" not in r]
+    done = [r for r in records if "done" in r]
+    errors = [r for r in records if "error" in r]
+    return points, done, errors
+
+
+def totals(done):
+    """Operations the completed runs performed (= cut points), programs and erases among them."""
+    return {k: sum(d[k] for d in done) for k in ("done", "programs", "erases")}
+
+
+def expect_sweeps(records, sweeps):
+    points, done, errors = summary(records)
+    assert errors == []
+    assert len(done) == sweeps
+    for d in done:  # the cut points are exactly the operations the completed run performed
+        assert d["done"] == d["programs"] + d["erases"]
+        assert d["overprograms"] == 0
+    assert len(points) == sum(d["done"] for d in done)
+    return points, done
+
+
+# Small operations write a handful of program units: repeat each sweep over SHIFTS fill levels of the
+# root directory's metadata log (one more commit each time), so some of them cross a compaction.
+SHIFTS = 12
+_SHIFT = """
+def shift():
+    with open("/x", "w"):
+        pass
+    os.remove("/x")
+"""
+
+
+def test_provisioning(tmp_path):
+    body = _SHIFT + f"""
+def op():
+    config.provision({SUITE!r}, {KEY32!r})
+def check(n, dev):
+    st, shown, _ = boot(data)
+    retried = None
+    if st is None:  # old state: the host can provision again, nothing is in the way
+        ok, _, err = run(data, op)
+        retried = boot(data)[0] if ok else err
+    print(json.dumps({{"n": n, "state": st, "shown": shown, "retried": retried}}))
+for i in range({SHIFTS}):
+    for torn in (False, True):
+        sweep(data, op, check, torn)
+    run(data, shift)
+"""
+    points, done = expect_sweeps(run_sweeps(tmp_path, body), 2 * SHIFTS)
+    new = [SUITE, KEY32, None]
+    for p in points:
+        assert p["state"] in (None, new), p
+        assert p["shown"] is None
+        if p["state"] is None:
+            assert p["retried"] == new, p
+    print(f"provisioning: {len(points)} cut points", totals(done))
+
+
+def test_counter_update_never_goes_back(tmp_path):
+    body = f"""
+run(data, lambda: config.provision({CSUITE!r}, {KEY20!r}, 41))
+def op():
+    cfg = config.load()
+    config.save_counter(cfg, cfg.counter + 1)  # what the token does on OK, before the response shows
+def check(n, dev):
+    st, shown, _ = boot(data)
+    after = None
+    if st is not None and st[2] == OLD:  # old state: the next response uses it, then moves on
+        ok, _, err = run(data, op)
+        after = boot(data)[0] if ok else err
+    print(json.dumps({{"n": n, "old": OLD, "state": st, "shown": shown, "after": after}}))
+for OLD in range(41, 41 + {SHIFTS}):
+    for torn in (False, True):
+        sweep(data, op, check, torn)
+    run(data, op)
+"""
+    points, done = expect_sweeps(run_sweeps(tmp_path, body), 2 * SHIFTS)
+    for p in points:
+        old = p["old"]
+        assert p["state"] in ([CSUITE, KEY20, old], [CSUITE, KEY20, old + 1]), p
+        assert p["shown"] is None
+        if p["state"][2] == old:
+            assert p["after"] == [CSUITE, KEY20, old + 1]
+    print(f"counter update: {len(points)} cut points", totals(done))
+
+
+def test_configuration_rewrite_is_all_old_or_all_new(tmp_path):
+    # A rewrite that changes everything (suite, a larger key): never a mix of the two.
+    body = _SHIFT + f"""
+run(data, lambda: config.provision({SUITE!r}, {KEY32!r}))
+NEW = config._encode({SUITE512!r}, unhexlify({KEY64!r}), None)
+def op():
+    config._write_atomic(NEW)
+def check(n, dev):
+    print(json.dumps({{"n": n, "state": boot(data)[0]}}))
+for i in range({SHIFTS}):
+    for torn in (False, True):
+        sweep(data, op, check, torn)
+    run(data, shift)
+"""
+    points, done = expect_sweeps(run_sweeps(tmp_path, body), 2 * SHIFTS)
+    old, new = [SUITE, KEY32, None], [SUITE512, KEY64, None]
+    for p in points:
+        assert p["state"] in (old, new), p
+    print(f"rewrite: {len(points)} cut points", totals(done))
+
+
+_WIPE_CHECK = """
+def check(n, dev):
+    # Boot after the cut; where the marker made boot resume the wipe, also cut that resumed wipe
+    # once (at a point spread over its length) and boot again.
+    snap = bytes(data)
+    st, shown, _ = boot(data)
+    leak = st is None and secret_on_flash(data, KEY)
+    again = None
+    if shown is not None:
+        data[:] = snap
+        st2, shown2, cut2 = boot(data, (n * 7919) % RESUME_OPS)
+        st3, shown3, _ = boot(data)
+        again = [cut2, st3, shown3, st3 is None and secret_on_flash(data, KEY)]
+    print(json.dumps({"n": n, "state": st, "shown": shown, "leak": leak, "again": again}))
+"""
+
+
+@pytest.mark.parametrize("suite, key, history", [(CSUITE, KEY20, 5), (SUITE, KEY32, 0)],
+                         ids=["counter-suite", "pin-suite"])
+def test_factory_wipe_is_resumable_and_leaves_no_secret(tmp_path, suite, key, history):
+    counter = 0 if history else None
+    body = f"""
+KEY = {key!r}
+run(data, lambda: config.provision({suite!r}, KEY, {counter!r}))
+for i in range({history}):  # old versions of the file (copy-on-write leftovers) to scrub too
+    run(data, lambda: config.save_counter(config.load(), i + 1))
+OLD = boot(data)[0]
+print(json.dumps({{"old": OLD, "before": secret_on_flash(data, KEY)}}))
+base = bytes(data)
+_, dev, _ = run(data, config.wipe)
+RESUME_OPS = dev.programs + dev.erases  # a resumed wipe does at most about this much
+data[:] = base
+{_WIPE_CHECK}
+sweep(data, config.wipe, check)
+"""
+    records = run_sweeps(tmp_path, body)
+    head = records.pop(0)
+    assert head == {"old": [suite, key, history if history else None], "before": True}
+    points, done = expect_sweeps(records, 1)
+    old = head["old"]
+    resumed = 0
+    for p in points:
+        assert p["state"] in (old, None), p
+        assert not p["leak"], p
+        if p["state"] is None:
+            assert p["shown"] == ["WIPING..."], p  # the marker was down: boot finished the wipe
+        if p["shown"] is not None:
+            resumed += 1
+            cut2, st3, shown3, leak3 = p["again"]
+            assert st3 is None and not leak3, p
+            assert shown3 == (["WIPING..."] if cut2 else None), p
+    # Before the marker's commit: the old state; from it on: the wipe is finished at boot.
+    first_new = min(p["n"] for p in points if p["state"] is None)
+    assert all((p["state"] is None) == (p["n"] >= first_new) for p in points)
+    assert resumed == len(points) - first_new
+    print(f"wipe: {len(points)} cut points ({resumed} resumed at boot)", totals(done))
