@@ -47,6 +47,13 @@ CREATE TABLE IF NOT EXISTS challenges (
 _SEAL_VERSION = b"\x01"
 SCHEMA_VERSION = 1
 _SERIAL_RE = re.compile(r"[0-9A-F]{8,32}")
+_TABLES = {"tokens", "challenges"}
+
+
+def shown(value, limit=40):
+    """``repr(value)`` for an error message, cut to ``limit`` characters (user input can be huge)."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 4] + "...'"
 
 
 def now():
@@ -77,26 +84,37 @@ def default_key_file(registry_path):
 def check_serial(serial):
     s = (serial or "").strip().upper()
     if not _SERIAL_RE.fullmatch(s):
-        raise UsageError(f"bad serial {serial!r}: expected 8..32 hex digits")
+        raise UsageError(f"bad serial {shown(serial)}: expected 8..32 hex digits")
     return s
 
 
 class Sealer:
-    """AES-256-GCM under a key file; associated data binds each value to its serial and field."""
+    """AES-256-GCM under a key file; associated data binds each value to its serial and field.
 
-    def __init__(self, key_file):
+    ``missing``: None to create a missing key file, else the error message to raise instead (a
+    registry that already holds sealed values needs *its* key, never a fresh one).
+    """
+
+    def __init__(self, key_file, missing=None):
         self.path = Path(key_file)
+        self._missing = missing
         self._aead = AESGCM(self._load_or_create())
 
     def _load_or_create(self):
         try:
-            fd = os.open(self.path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+            # O_NONBLOCK: a FIFO planted at the path must not hang us (no effect on a regular file).
+            fd = os.open(self.path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
         except FileNotFoundError:
+            if self._missing:
+                raise PicodscError(self._missing) from None
             return self._create()
         except OSError as e:
             raise PicodscError(f"cannot open key file {self.path}: {e.strerror}") from None
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            os.close(fd)
+            raise PicodscError(f"key file {self.path} is not a regular file")
         with os.fdopen(fd, "rb") as f:
-            st = os.fstat(f.fileno())
             if st.st_mode & 0o077:
                 raise PicodscError(
                     f"key file {self.path} has loose permissions ({stat.S_IMODE(st.st_mode):04o}); "
@@ -104,7 +122,7 @@ class Sealer:
                 )
             if hasattr(os, "getuid") and st.st_uid != os.getuid():
                 raise PicodscError(f"key file {self.path} is not owned by the current user")
-            key = f.read()
+            key = f.read(64)
         if len(key) != 32:
             raise PicodscError(f"key file {self.path} is not a 32-byte AES key")
         return key
@@ -156,27 +174,49 @@ class Token:
 
 
 class Registry:
-    """The registry database. ``clock`` (default :func:`now`) is the time source."""
+    """The registry database. ``clock`` (default :func:`now`) is the time source.
 
-    def __init__(self, path=None, key_file=None, clock=now, timeout=60.0):
+    ``create=False`` (commands that only use existing tokens): a missing or empty database file is
+    an error instead of a new, empty registry. A database with other tables than the registry's is
+    refused, never changed.
+    """
+
+    def __init__(self, path=None, key_file=None, clock=now, timeout=60.0, create=True):
         self.path = Path(path) if path else default_registry_path()
         self.key_file = Path(key_file) if key_file else default_key_file(self.path)
         self.clock = clock
         self._sealer = None
         self._timeout = timeout
+        if not create:
+            self._check_exists()
         self._db = self._connect()
+
+    def _check_exists(self):
+        try:
+            size = self.path.stat().st_size
+        except FileNotFoundError:
+            raise PicodscError(f"no registry at {self.path} (--registry / PICODSC_REGISTRY; "
+                               "`picodsc provision` creates one)") from None
+        except OSError as e:
+            raise PicodscError(f"cannot open registry {self.path}: {e.strerror}") from None
+        if size == 0:
+            raise PicodscError(f"registry {self.path} is empty (truncated?): restore it from a backup")
 
     def _connect(self):
         old_umask = os.umask(0o077)  # the database and its -wal/-shm files: owner only
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             db = sqlite3.connect(self.path, timeout=self._timeout, isolation_level=None)
+            version = db.execute("PRAGMA user_version").fetchone()[0]  # also: is it SQLite at all?
+            tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            if version > SCHEMA_VERSION:
+                raise PicodscError(f"registry {self.path} is from a newer picodsc (schema {version})")
+            if tables - _TABLES or (version == SCHEMA_VERSION and tables != _TABLES):
+                db.close()
+                raise PicodscError(f"{self.path} is not a picodsc registry (other tables): not touched")
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA foreign_keys=ON")
             db.execute("PRAGMA synchronous=FULL")
-            version = db.execute("PRAGMA user_version").fetchone()[0]
-            if version > SCHEMA_VERSION:
-                raise PicodscError(f"registry {self.path} is from a newer picodsc (schema {version})")
             if version < SCHEMA_VERSION:
                 with _immediate(db):
                     for stmt in _SCHEMA.split(";"):
@@ -194,7 +234,11 @@ class Registry:
     @property
     def sealer(self):
         if self._sealer is None:
-            self._sealer = Sealer(self.key_file)
+            missing = None
+            if self._db.execute("SELECT 1 FROM tokens LIMIT 1").fetchone():
+                missing = (f"cannot decrypt the tokens in {self.path}: their key file {self.key_file} is "
+                           "missing (restore it, or point PICODSC_KEY_FILE at it)")
+            self._sealer = Sealer(self.key_file, missing=missing)
         return self._sealer
 
     def close(self):

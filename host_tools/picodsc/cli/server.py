@@ -87,7 +87,7 @@ def provision_command(port, suite, pin, replace, timeout, registry_path):
 @registry_option
 def challenge_command(serial, registry_path):
     """Print a fresh challenge for a token (pending for 120 s, consumed by its first verify)."""
-    with Registry(registry_path) as reg:
+    with Registry(registry_path, create=False) as reg:
         click.echo(Verifier(reg).challenge(serial))
 
 
@@ -105,7 +105,7 @@ def verify_command(serial, challenge, response, registry_path):
     10 consecutive failures within 24 h lock the token until 24 h after the last one;
     a success resets the count. Testing hook: env PICODSC_NOW (epoch seconds) sets the clock.
     """
-    with Registry(registry_path) as reg:
+    with Registry(registry_path, create=False) as reg:
         result = Verifier(reg).verify(serial, challenge, response)
     if not result.ok:
         click.echo(f"FAIL: {result.reason}")
@@ -131,7 +131,7 @@ def pin_change_command(serial, challenge, response, pin_stdin, registry_path):
     Prints OK (exit 0) or FAIL: <reason> (exit 1); failures count towards the lockout.
     Nothing changes on the token (it never stores the PIN).
     """
-    with Registry(registry_path) as reg:
+    with Registry(registry_path, create=False) as reg:
         ver = Verifier(reg)
         ver.registry.load(serial)  # unknown token: fail before prompting
         if challenge is None:
@@ -155,7 +155,7 @@ def pin_change_command(serial, challenge, response, pin_stdin, registry_path):
 @registry_option
 def export_command(serial, fmt, output, registry_path):
     """Export a token (RFC 6030 PSKC, OCRA suite included) for another server. Holds the secret!"""
-    with Registry(registry_path) as reg:
+    with Registry(registry_path, create=False) as reg:
         data = pskc_export.build(reg.load(serial))
     _err("warning: this PSKC file holds the token's secret in clear: keep it private, delete it after import")
     if output is None:
