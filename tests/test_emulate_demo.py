@@ -4,6 +4,7 @@ import fcntl
 import os
 import re
 import select
+import shutil
 import struct
 import subprocess
 import sys
@@ -61,11 +62,12 @@ def test_demo_provisions_and_its_instructions_work(tmp_path):
     registry = tmp_path / "picodsc" / "demo" / "registry.sqlite3"
     assert f"emulated token: flash image {image}" in out
     m = re.search(r"demo token ([0-9A-F]{16}), PIN (\d{4})\. In another terminal: "
-                  r"picodsc challenge --serial \1 --registry (\S+)", out)
+                  r"(\S*picodsc) challenge --serial \1 --registry (\S+)", out)
     assert m, out
-    serial, pin, reg = m.groups()
+    serial, pin, cmd, reg = m.groups()
     assert reg == str(registry)
-    verify_hint = f"picodsc verify --serial {serial} --registry {registry} --challenge C --response R"
+    assert shutil.which(cmd), f"the printed command is not runnable: {cmd}"
+    verify_hint = f"{cmd} verify --serial {serial} --registry {registry} --challenge C --response R"
     assert out.rstrip().endswith(verify_hint)  # printed again after the UI closed
     # Follow the instructions: a challenge from the demo registry, the token's answer, verified.
     challenge = cli(env, "challenge", "--serial", serial, "--registry", reg).strip()

@@ -352,12 +352,13 @@ def demo(image, board, echo):
             serial = _demo_provision(emu, reg_dir, reg_path, echo)
         notes = [f"USB serial: {emu.port}"]
         if serial:
+            cmd = _picodsc_command()
             reg = f"--registry {reg_path}"
             notes += [
                 f"demo token {serial}, PIN {DEMO_PIN}. In another terminal: "
-                f"picodsc challenge --serial {serial} {reg}",
+                f"{cmd} challenge --serial {serial} {reg}",
                 "then here: p, the PIN, Enter, the challenge, Enter; check the response with:",
-                f"picodsc verify --serial {serial} {reg} --challenge C --response R",
+                f"{cmd} verify --serial {serial} {reg} --challenge C --response R",
             ]
         for line in notes[1:]:
             echo(line)
@@ -366,13 +367,23 @@ def demo(image, board, echo):
         echo(line)
 
 
+def _picodsc_command():
+    """How to run `picodsc` from another terminal: the venv's script unless it is on PATH."""
+    import shutil
+    import sys
+    from pathlib import Path
+
+    here = Path(sys.executable).parent / "picodsc"
+    on_path = shutil.which("picodsc")
+    if on_path and Path(on_path).resolve() == here.resolve():
+        return "picodsc"
+    return str(here) if here.exists() else "picodsc"
+
+
 def _demo_provision(emu, reg_dir, reg_path, echo):
-    try:
-        from ..provision import provision
-        from ..registry import Registry
-    except ImportError:
-        echo("provisioning is not available in this checkout (picodsc.provision): the token stays blank")
-        return None
+    from ..provision import provision
+    from ..registry import Registry
+
     echo(f"provisioning a demo token into the demo registry {reg_path} ...")
     reg_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     with Registry(reg_path, key_file=reg_dir / "picodsc.key") as registry:
