@@ -380,3 +380,20 @@ def test_the_same_registry_still_works_after_the_catalogue(home):
     code, out, err = run_in_process(challenge(), env, "")
     assert code == 0 and err == "" and len(out.strip()) == 6
     assert snapshot(d, env) != before
+
+
+def test_pin_change_proves_the_token_not_the_old_pin(home):
+    """Whoever holds the token can set a new PIN: the proof is a response typed with the NEW PIN, the old
+    one is never asked. So pin-change must only be offered after the user authenticated with the old PIN
+    (SECURITY.md); the CLI is the server's tool for that step, not a self-service endpoint."""
+    d, env = home
+    from picodsc.crypto import Prepared
+
+    new_pin = "8362"
+    c = run_in_process(challenge(), env, "")[1].strip()
+    thief = Prepared(SUITE, KEY, Suite(SUITE).pin_hash(new_pin)).response(c)  # the token, any PIN typed
+    argv = ["pin-change", "--serial", SERIAL, "--challenge", c, "--response", thief, "--pin-stdin"]
+    assert run_in_process(argv, env, new_pin + "\n") == (0, "OK\n", "")
+    c = run_in_process(challenge(), env, "")[1].strip()
+    owner = Prepared(SUITE, KEY, PIN_HASH).response(c)
+    assert run_in_process(verify(c, owner), env, "") == (1, "FAIL: wrong response\n", "")

@@ -412,3 +412,21 @@ def test_raw_bytes_while_typing_then_the_token_still_answers(raw_token):
     emu.press_keys("PRESS")
     assert_silent(emu)
     assert full_flow(emu) == response_lines(reference())
+
+
+# -- out of scope, shown so SECURITY.md can say so: physical access ------------------------------------
+
+def test_flash_dump_holds_the_key_in_clear(base_image):
+    """Physical access (BOOTSEL mode, or the flash chip itself) reads the whole flash: the key is there.
+    Nothing on the RP2040 prevents this (SECURITY.md: use a secure element or RP2350 OTP + secure boot)."""
+    dump = base_image.read_bytes()  # the emulator's image is the flash, byte for byte
+    assert KEY.hex().encode() in dump
+
+
+def test_dumped_key_and_one_observed_response_give_the_pin_offline():
+    """Soft PIN: the token stores nothing about the PIN, so with the key, one (challenge, response)
+    seen at a login is enough to try all 10^4 PINs offline, without the server's lockout."""
+    observed = reference()  # what the token showed for CHALLENGE (see the tests above)
+    found = [pin for pin in (f"{n:04d}" for n in range(10_000))
+             if reference(pin) == observed]
+    assert found == [PIN]
