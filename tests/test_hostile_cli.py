@@ -397,3 +397,17 @@ def test_pin_change_proves_the_token_not_the_old_pin(home):
     c = run_in_process(challenge(), env, "")[1].strip()
     owner = Prepared(SUITE, KEY, PIN_HASH).response(c)
     assert run_in_process(verify(c, owner), env, "") == (1, "FAIL: wrong response\n", "")
+
+
+def test_failed_pin_changes_count_towards_the_lockout(home):
+    """PIN change is no side door for guessing: 10 wrong proofs lock the token like 10 wrong logins."""
+    d, env = home
+    from picodsc.crypto import Prepared
+
+    for _ in range(9):  # + the fixture's failure 60 s ago: 10 within 24 h
+        c = run_in_process(challenge(), env, "")[1].strip()
+        argv = ["pin-change", "--serial", SERIAL, "--challenge", c, "--response", "00000000", "--pin-stdin"]
+        assert run_in_process(argv, env, "8362\n") == (1, "FAIL: wrong response\n", "")
+    c = run_in_process(challenge(), env, "")[1].strip()
+    code, out, err = run_in_process(verify(c, Prepared(SUITE, KEY, PIN_HASH).response(c)), env, "")
+    assert (code, err) == (1, "") and out.startswith("FAIL: token locked until ")
