@@ -235,6 +235,14 @@ ROWS = [
     Row("provision-pin-short", ["provision", "--port", "/dev/null", "--pin", "12"], 2, BAD_PIN),
     Row("provision-pin-letters", ["provision", "--port", "/dev/null", "--pin", "abcd"], 2, BAD_PIN),
     Row("provision-pin-weak", ["provision", "--port", "/dev/null", "--pin", "0000"], 2, WEAK_PIN),
+    Row("provision-pin-stdin-short", ["provision", "--port", "/dev/null", "--pin-stdin"], 2, BAD_PIN,
+        stdin="482\n", secrets=["482"]),
+    Row("provision-pin-stdin-weak", ["provision", "--port", "/dev/null", "--pin-stdin"], 2, WEAK_PIN,
+        stdin="1357\n", secrets=["1357"]),
+    Row("provision-pin-twice", ["provision", "--port", "/dev/null", "--pin", "4820", "--pin-stdin"], 2,
+        "not both", stdin="4820\n"),
+    Row("provision-pin-stdin-no-port", ["provision", "--port", "/dev/null", "--pin-stdin"], 1,
+        "/dev/null", stdin="4820\n", secrets=["4820"], real=True),  # the PIN passed; the port did not
     # registry files
     Row("registry-truncated-half", challenge(), 1, "registry", setup=truncate("half"), real=True),
     Row("registry-truncated-header", challenge(), 1, "registry", setup=truncate(100)),

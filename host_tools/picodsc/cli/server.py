@@ -57,11 +57,14 @@ def deploy_command(port, board, source, no_reset, timeout):
 @cli.command("provision")
 @click.option("--port", required=True, help="serial port of an unprovisioned token")
 @click.option("--suite", default=DEFAULT_SUITE, show_default=True, help="OCRA suite")
-@click.option("--pin", default=None, help="the owner's PIN (default: prompt twice, without echo)")
+@click.option("--pin", default=None,
+              help="the owner's PIN (visible in `ps`: prefer the default, a prompt twice without echo, "
+                   "or --pin-stdin)")
+@click.option("--pin-stdin", is_flag=True, help="read the owner's PIN from one line of stdin (scripts)")
 @click.option("--replace", is_flag=True, help="replace the registry entry of a token that was factory reset")
 @click.option("--timeout", type=float, default=30.0, show_default=True, help="seconds to wait for the token")
 @registry_option
-def provision_command(port, suite, pin, replace, timeout, registry_path):
+def provision_command(port, suite, pin, pin_stdin, replace, timeout, registry_path):
     """Give a token a fresh secret over USB, record it in the registry and lock the token.
 
     Prints `serial: <SERIAL>`. The secret goes to the token on mpremote's stdin, never in argv.
@@ -69,9 +72,13 @@ def provision_command(port, suite, pin, replace, timeout, registry_path):
     from ..provision import check_suite, provision
 
     parsed = check_suite(suite)
+    if pin is not None and pin_stdin:
+        raise UsageError("give the PIN with --pin or --pin-stdin, not both")
     if parsed.p_hash is None:
-        if pin is not None:
+        if pin is not None or pin_stdin:
             raise UsageError(f"suite {parsed.text} takes no PIN")
+    elif pin_stdin:
+        pin = _read_pin_stdin()
     elif pin is None:
         pin = _prompt_pin("PIN")
     else:
