@@ -419,3 +419,14 @@ def test_failed_pin_changes_count_towards_the_lockout(home):
     c = run_in_process(challenge(), env, "")[1].strip()
     code, out, err = run_in_process(verify(c, Prepared(SUITE, KEY, PIN_HASH).response(c)), env, "")
     assert (code, err) == (1, "") and out.startswith("FAIL: token locked until ")
+
+
+def test_sqlite_internal_tables_are_not_foreign(home):
+    """An operator's `ANALYZE` adds sqlite_stat1: still our registry."""
+    d, env = home
+    db = sqlite3.connect(d / "r.sqlite3")
+    db.execute("ANALYZE")
+    db.commit()
+    db.close()
+    code, out, err = run_in_process(challenge(), env, "")
+    assert (code, err) == (0, "") and len(out.strip()) == 6

@@ -208,7 +208,8 @@ class Registry:
             self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             db = sqlite3.connect(self.path, timeout=self._timeout, isolation_level=None)
             version = db.execute("PRAGMA user_version").fetchone()[0]  # also: is it SQLite at all?
-            tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")
+                      if not r[0].startswith("sqlite_")}  # SQLite's own (ANALYZE's sqlite_stat1, ...)
             if version > SCHEMA_VERSION:
                 raise PicodscError(f"registry {self.path} is from a newer picodsc (schema {version})")
             if tables - _TABLES or (version == SCHEMA_VERSION and tables != _TABLES):
