@@ -272,6 +272,8 @@ ROWS = [
     Row("key-mode-0602", challenge(), 1, "loose permissions", setup=key_mode(0o602)),
     # environment
     Row("now-not-a-number", challenge(), 2, "PICODSC_NOW", setup=env_now("yesterday")),
+    Row("now-nan", verify(), 2, "PICODSC_NOW", setup=env_now("nan")),  # nan < locked_until is False
+    Row("now-infinite", challenge(), 2, "PICODSC_NOW", setup=env_now("inf")),
     # click's own usage errors, one line too
     Row("usage-missing-option", ["verify", "--serial", SERIAL, "--challenge", PENDING], 2, "--response",
         real=True),

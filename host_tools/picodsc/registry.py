@@ -12,6 +12,7 @@ group/other can access it). Testing hook: env ``PICODSC_NOW`` (epoch seconds) re
 
 import contextlib
 import json
+import math
 import os
 import re
 import sqlite3
@@ -61,9 +62,12 @@ def now():
     fake = os.environ.get("PICODSC_NOW")
     if fake:
         try:
-            return float(fake)
+            t = float(fake)
         except ValueError:
-            raise UsageError("PICODSC_NOW must be epoch seconds") from None
+            t = math.nan
+        if not math.isfinite(t):  # nan would compare false everywhere (e.g. with locked_until)
+            raise UsageError("PICODSC_NOW must be epoch seconds")
+        return t
     return time.time()
 
 
