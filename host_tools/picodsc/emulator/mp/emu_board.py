@@ -127,6 +127,7 @@ class Board:
         self._par = bytearray(NPIN + 1)
         self._netfl = bytearray(NPIN + 1)
         self._edges = bytearray()
+        self._wired = bytearray(NPIN + 1)  # 1: the pin is on a pressed key's switch
         self._busy = False
         self._again = False
         self.irq_count = 0
@@ -455,11 +456,14 @@ class Board:
 
     def _rewire(self):
         edges = bytearray()
+        wired = bytearray(NPIN + 1)
         for legend in self.pressed:
             a, b = self._key_nets[legend]
             edges.append(a)
             edges.append(b)
+            wired[a] = wired[b] = 1
         self._edges = edges
+        self._wired = wired
         self.update_levels()
 
     # -- GPIO electrical model -------------------------------------------------------------------------
@@ -481,10 +485,10 @@ class Board:
                 self._pin_changed(gpio)
 
     def _pin_changed(self, gpio):
-        if self._edges or self._busy:
+        if self._wired[gpio] or self._busy:
             self.update_levels()
             return
-        # Fast path, no key pressed: every pin is its own net, only this one can change.
+        # Fast path, the pin is on no pressed key: it is its own net, only it can change.
         m = self._mode[gpio]
         if m == _OUT or (m == _OPEN_DRAIN and not self._out[gpio]):
             lv = self._out[gpio]
