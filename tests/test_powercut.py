@@ -10,10 +10,14 @@ completes. Every point must end in the old or the new state; after a wipe (or wh
 would boot unprovisioned) the secret is on no byte of the raw flash, as hex or binary.
 """
 
+import hashlib
 import json
 
 import pytest
 from picodsc import bundle
+from picodsc import ocra as host_ocra
+from picodsc.emulator.harness import Emulator
+from picodsc.errors import PicodscError
 from test_firmware_stubs import mp_run
 
 KEY32 = bytes(range(1, 33)).hex()
@@ -394,3 +398,137 @@ sweep(data, config.wipe, check)
     assert all((p["state"] is None) == (p["n"] >= first_new) for p in points)
     assert resumed == len(points) - first_new
     print(f"wipe: {len(points)} cut points ({resumed} resumed at boot)", totals(done))
+
+
+# -- end to end on the emulator's flash image ----------------------------------------------------------
+# The emulator's own emu_flash is wrapped (in this test only): the flash operation after the first
+# PICODSC_CUT ones (programs + erases) never happens and the whole board stops there, as at a power
+# cut: the emulator process exits (emu_board.Quit, which no firmware handler catches).
+_CUT_FLASH = """
+import os
+import sys
+
+import emu_board
+import emu_flash_real
+from emu_flash_real import *  # noqa: F403 - create, BLOCK_SIZE
+
+_LIMIT = int(os.getenv("PICODSC_CUT") or "-1")
+_CUT = emu_board.Quit()
+
+
+class Flash(emu_flash_real.Flash):
+    def __init__(self, path, blocks):
+        emu_flash_real.Flash.__init__(self, path, blocks)
+        self.ops = 0
+
+    def _power(self):
+        if 0 <= _LIMIT <= self.ops:
+            sys.stderr.write("power cut\\n")
+            raise _CUT
+        self.ops += 1
+
+    def writeblocks(self, block, buf, offset=None):
+        self._power()
+        emu_flash_real.Flash.writeblocks(self, block, buf, offset)
+
+    def _erase(self, block):
+        self._power()
+        emu_flash_real.Flash._erase(self, block)
+"""
+
+
+class CutEmulator(Emulator):
+    def _stage_files(self):
+        super()._stage_files()
+        emu = self._stage / "emu"
+        for f in emu.glob("emu_flash.*"):
+            f.rename(emu / ("emu_flash_real" + f.suffix))
+        (emu / "emu_flash.py").write_text(_CUT_FLASH)
+
+
+def _provisioned_image(path, board, cfg):
+    files = bundle.files(board) + [("/dsc.cfg", json.dumps(cfg).encode())]
+    with Emulator(path, board=board, files=files, blocks=64):
+        pass
+    return path.read_bytes()
+
+
+def _cut_run(image, board, monkeypatch, n, action):
+    """``action(emu)`` with the power cut at flash operation n + 1; True if the cut happened."""
+    monkeypatch.setenv("PICODSC_CUT", str(n))
+    try:
+        with CutEmulator(image, board=board, sync=False) as emu:
+            try:
+                action(emu)
+            except PicodscError as e:
+                assert "power cut" in str(e), e  # stopped by the cut, not by anything else
+                return True
+            return False
+    finally:
+        monkeypatch.delenv("PICODSC_CUT")
+
+
+def _screen(emu):
+    s = emu.screen()
+    return s.text() if s.on else "OFF"
+
+
+def test_counter_update_end_to_end_on_the_emulator(tmp_path, monkeypatch):
+    pristine = _provisioned_image(tmp_path / "p.img", "pico_4x4_128x64",
+                                  {"v": 1, "suite": CSUITE, "key": KEY20, "counter": 41})
+    image = tmp_path / "token.img"
+
+    def respond(emu):
+        emu.press_keys("PRESS 4 3 2 1 OK 1 2 3 4 5 6 7 8 OK")
+
+    states = []
+    n = 0
+    while True:
+        image.write_bytes(pristine)
+        if not _cut_run(image, "pico_4x4_128x64", monkeypatch, n, respond):
+            break  # the update completed before the cut: every point done
+        n += 1
+        with Emulator(image, sync=False) as emu:  # power back: boot and use the token
+            counter = json.loads(emu.fs_read("/dsc.cfg"))["counter"]
+            assert counter in (41, 42)
+            emu.press_keys("PRESS 4 3 2 1 OK")
+            assert _screen(emu) == ["CHALLNG>"]
+            emu.press_keys("1 2 3 4 5 6 7 8 OK")
+            r = host_ocra.compute(CSUITE, bytes.fromhex(KEY20), "12345678", counter=counter,
+                                  pin_hash=hashlib.sha1(b"4321").digest())
+            assert _screen(emu)[-1] == r[:4] + " " + r[4:]
+            assert json.loads(emu.fs_read("/dsc.cfg"))["counter"] == counter + 1
+        states.append(counter)
+    assert len(states) >= 2
+    print(f"counter update on the emulator image: {len(states)} cut points, counters after boot {states}")
+
+
+def test_interrupted_wipe_finishes_at_boot_on_the_emulator(tmp_path, monkeypatch):
+    board = "pico_3x4_128x32"
+    pristine = _provisioned_image(tmp_path / "p.img", board, {"v": 1, "suite": SUITE, "key": KEY32})
+    image = tmp_path / "token.img"
+    image.write_bytes(pristine)
+
+    def wipe(emu):
+        emu.down("DEL")
+        emu.press("PRESS", 3_200)
+        emu.up("DEL")
+        emu.press("OK")
+
+    with Emulator(image, board=board, sync=False) as emu:  # the whole wipe: how many operations
+        emu.reset_stats()
+        wipe(emu)
+        s = emu.stats()
+        total = s["flash_writes"] + s["flash_erases"]
+    for n in (2, total // 2, total - 1):  # just after the marker, halfway, before the last commit
+        image.write_bytes(pristine)
+        assert _cut_run(image, board, monkeypatch, n, wipe)
+        with Emulator(image, board=board, sync=False) as emu:
+            serial = image.read_bytes()[-4096:-4088].hex().upper()
+            assert _screen(emu) == ["NOT PROVISIONED", serial], n  # WIPING... then this, at boot
+            assert "dsc.cfg" not in emu.fs_ls("/") and "dsc.wipe" not in emu.fs_ls("/")
+            emu.advance(31_000)
+            assert _screen(emu) == "OFF"
+        data = image.read_bytes()
+        assert KEY32.encode() not in data and bytes.fromhex(KEY32) not in data
+    print(f"wipe on the emulator image: {total} operations; cut at 2, {total // 2}, {total - 1}")
