@@ -1,4 +1,4 @@
-"""Verification speed of picodsc.crypto (the server's hot path) against oath's ``accept``.
+"""Verification speed of picodsc.ocra.Prepared (the server's hot path) against oath's ``accept``.
 
 Pure verification step, no SQLite: the same key, challenges, PIN and responses for both. oath gets
 the PIN (its ``P_digest`` path is broken in oath 1.4.5) and hashes it per call; picodsc gets the PIN
@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 from oath import _ocra
-from picodsc.crypto import Prepared, Suite
+from picodsc.ocra import Prepared, parse_suite
 from picodsc.registry import Registry
 from picodsc.verifier import Verifier
 
@@ -40,7 +40,7 @@ def main():
     ref = _ocra.str2ocrasuite(SUITE)
     rs = [ref(KEY, Q=q, P=PIN) for q in qs]
     pairs = list(zip(qs, rs, strict=True))
-    suite = Suite(SUITE)
+    suite = parse_suite(SUITE)
 
     def ours():  # what Verifier does per verification: prepare for the token, then match
         for q, r in pairs:
@@ -64,7 +64,7 @@ def main():
     print(f"  speed-up vs oath            {t_oath / t_ours:10.2f} x (prepared once: {t_oath / t_prep:.2f} x)")
 
     # Counter look-ahead: a response from none of the 100 counters (worst case).
-    c_suite = Suite(C_SUITE)
+    c_suite = parse_suite(C_SUITE)
     cp = Prepared(c_suite, KEY, ph)
     m = 2000
     wrong = "00000000"

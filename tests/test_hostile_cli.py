@@ -19,14 +19,14 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from picodsc.cli import main
-from picodsc.crypto import Suite
+from picodsc.ocra import pin_hash
 from picodsc.registry import Registry
 
 SERIAL = "E6614103E72B8F2A"
 SUITE = "OCRA-1:HOTP-SHA256-8:QN06-PSHA256"
 KEY = bytes(range(0x40, 0x60))
 PIN = "4711"
-PIN_HASH = Suite(SUITE).pin_hash(PIN)
+PIN_HASH = pin_hash(SUITE, PIN)
 T0 = 1_700_000_000
 PENDING = "314159"  # a challenge issued at T0, still pending
 PICODSC = str(Path(sys.executable).parent / "picodsc")
@@ -397,11 +397,11 @@ def test_pin_change_proves_the_token_not_the_old_pin(home):
     one is never asked. So pin-change must only be offered after the user authenticated with the old PIN
     (SECURITY.md); the CLI is the server's tool for that step, not a self-service endpoint."""
     d, env = home
-    from picodsc.crypto import Prepared
+    from picodsc.ocra import Prepared, pin_hash
 
     new_pin = "8362"
     c = run_in_process(challenge(), env, "")[1].strip()
-    thief = Prepared(SUITE, KEY, Suite(SUITE).pin_hash(new_pin)).response(c)  # the token, any PIN typed
+    thief = Prepared(SUITE, KEY, pin_hash(SUITE, new_pin)).response(c)  # the token, any PIN typed
     argv = ["pin-change", "--serial", SERIAL, "--challenge", c, "--response", thief, "--pin-stdin"]
     assert run_in_process(argv, env, new_pin + "\n") == (0, "OK\n", "")
     c = run_in_process(challenge(), env, "")[1].strip()
@@ -412,7 +412,7 @@ def test_pin_change_proves_the_token_not_the_old_pin(home):
 def test_failed_pin_changes_count_towards_the_lockout(home):
     """PIN change is no side door for guessing: 10 wrong proofs lock the token like 10 wrong logins."""
     d, env = home
-    from picodsc.crypto import Prepared
+    from picodsc.ocra import Prepared
 
     for _ in range(9):  # + the fixture's failure 60 s ago: 10 within 24 h
         c = run_in_process(challenge(), env, "")[1].strip()

@@ -2,7 +2,7 @@
 
 import multiprocessing
 
-from picodsc.crypto import Suite
+from picodsc.ocra import pin_hash
 from picodsc.registry import Registry
 from picodsc.verifier import WRONG, Verifier
 
@@ -25,7 +25,7 @@ def _hammer(args):
 def _setup(tmp_path):
     path, key_file = tmp_path / "r.sqlite3", tmp_path / "r.key"
     with Registry(path, key_file) as reg:
-        reg.add_token(SERIAL, SUITE, bytes(32), Suite(SUITE).pin_hash("4711"))
+        reg.add_token(SERIAL, SUITE, bytes(32), pin_hash(SUITE, "4711"))
     return path, key_file
 
 

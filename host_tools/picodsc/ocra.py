@@ -32,7 +32,7 @@ from dataclasses import dataclass
 
 from .errors import UsageError
 
-__all__ = ["OcraError", "Suite", "parse_suite", "pin_hash", "compute", "DEFAULT_SUITE"]
+__all__ = ["OcraError", "Suite", "parse_suite", "pin_hash", "compute", "Prepared", "DEFAULT_SUITE"]
 
 DEFAULT_SUITE = "OCRA-1:HOTP-SHA256-8:QN06-PSHA256"
 
@@ -188,7 +188,13 @@ def _question_bytes(suite, question):
             f"question has {len(question)} characters; suite Q{kind}{suite.question_length:02d} takes "
             f"{_MIN_QUESTION}..{suite.question_length} (or up to {top} for a mutual challenge pair)"
         )
-    if not set(question) <= _QUESTION_ALPHABETS[kind]:
+    if kind == "N":  # str methods: the verifier's hot path, same alphabets as the sets
+        valid = question.isascii() and question.isdigit()
+    elif kind == "A":
+        valid = question.isascii() and question.isalnum()
+    else:
+        valid = set(question) <= _QUESTION_ALPHABETS[kind]
+    if not valid:
         _fail(f"question must be {_KIND_NAMES[kind]} for Q{kind}")
     if kind == "A":
         raw = question.encode("ascii")
@@ -253,9 +259,96 @@ def compute(suite, key, question, counter=None, pin_hash=None, session=None, tim
     if not key:
         _fail("key is empty")
     msg = data_input(suite, question, counter, pin_hash, session, timestamp)
-    mac = hmac.new(key, msg, _HASHES[suite.hash_name][0]).digest()
+    return _truncate(suite, hmac.new(key, msg, _HASHES[suite.hash_name][0]).digest())
+
+
+def _truncate(suite, mac):
+    """RFC 4226 dynamic truncation to ``suite.digits`` digits; truncation 0: the full HMAC in hex."""
     if suite.digits == 0:
         return mac.hex()
     offset = mac[-1] & 0x0F
     code = int.from_bytes(mac[offset : offset + 4], "big") & 0x7FFFFFFF
     return str(code % 10**suite.digits).zfill(suite.digits)
+
+
+_BLOCK_SIZES = {"SHA1": 64, "SHA256": 64, "SHA512": 128}
+_IPAD = bytes(b ^ 0x36 for b in range(256))
+_OPAD = bytes(b ^ 0x5C for b in range(256))
+
+
+class Prepared:
+    """One token's OCRA prepared for verification, the server's hot path.
+
+    The HMAC key pads and the fixed start of the message (the suite text and its 0x00) are
+    hashed once, here, and the fixed inputs after the question (P, S) are validated and joined once;
+    each candidate response then costs one copy of the HMAC state and one update. Same results as
+    :func:`compute` (checked by the tests). The key and PIN hash stay inside the object.
+    """
+
+    __slots__ = ("suite", "_inner", "_outer", "_tail")
+
+    def __init__(self, suite, key, pin_hash=None, session=None):
+        suite = parse_suite(suite)
+        key = _check_bytes(key, "key")
+        if not key:
+            _fail("key is empty")
+        tail = []
+        if _check_present(suite.pin_hash_name is not None, pin_hash, "pin_hash", "P"):
+            pin_hash = _check_bytes(pin_hash, "pin_hash")
+            if len(pin_hash) != suite.pin_hash_size:
+                _fail(f"pin_hash must be a {suite.pin_hash_name} digest ({suite.pin_hash_size} bytes)")
+            tail.append(pin_hash)
+        if _check_present(suite.session_length is not None, session, "session", "S"):
+            session = _check_bytes(session, "session")
+            if len(session) != suite.session_length:
+                _fail(f"session must be exactly {suite.session_length} bytes, got {len(session)}")
+            tail.append(session)
+        self.suite = suite
+        self._tail = b"".join(tail)
+        # RFC 2104 by hand on hashlib objects (C methods only per candidate; `hmac.HMAC.copy` and
+        # `digest` are Python-level and cost half the time again): inner pad state with the suite
+        # text and its 0x00 already hashed, outer pad state.
+        digest = _HASHES[suite.hash_name][0]
+        block = _BLOCK_SIZES[suite.hash_name]
+        if len(key) > block:
+            key = digest(key).digest()
+        key = key.ljust(block, b"\0")
+        self._inner = digest(key.translate(_IPAD))
+        self._inner.update(suite.text.encode("ascii") + b"\0")
+        self._outer = digest(key.translate(_OPAD))
+
+    def _rest(self, question, timestamp):
+        """The message after the counter: Q, then the fixed P and S, then T."""
+        rest = _question_bytes(self.suite, question) + self._tail
+        if _check_present(self.suite.time_step is not None, timestamp, "timestamp", "T"):
+            rest += _u64(timestamp, "timestamp")
+        return rest
+
+    def _response(self, data):
+        inner = self._inner.copy()
+        inner.update(data)
+        outer = self._outer.copy()
+        outer.update(inner.digest())
+        return _truncate(self.suite, outer.digest())
+
+    def response(self, question, counter=None, timestamp=None):
+        """The response to ``question`` (arguments as :func:`compute`)."""
+        rest = self._rest(question, timestamp)
+        if _check_present(self.suite.counter, counter, "counter", "C"):
+            return self._response(_u64(counter, "counter") + rest)
+        return self._response(rest)
+
+    def match(self, question, response, counter=None, window=1, timestamp=None):
+        """The counter value (0 without C) whose response equals ``response``, else None.
+
+        Every candidate in ``[counter, counter + window)`` is compared in constant time and the loop
+        never stops early, so the time taken tells neither where nor whether it matched.
+        """
+        rest = self._rest(question, timestamp)
+        if not _check_present(self.suite.counter, counter, "counter", "C"):
+            return 0 if hmac.compare_digest(self._response(rest), response) else None
+        found = None
+        for c in range(counter, min(counter + window, _MAX_U64 + 1)):
+            if hmac.compare_digest(self._response(c.to_bytes(8, "big") + rest), response) and found is None:
+                found = c
+        return found

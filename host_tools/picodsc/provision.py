@@ -14,8 +14,8 @@ import sys
 import threading
 from pathlib import Path
 
-from .crypto import DEFAULT_SUITE, parse_suite
 from .errors import PicodscError, UsageError
+from .ocra import DEFAULT_SUITE, parse_suite, pin_hash
 from .registry import check_serial
 from .verifier import check_pin
 
@@ -155,7 +155,7 @@ def probe(mp):
 def check_suite(suite):
     """The parsed suite if this token can run it (it has no clock and no session input)."""
     parsed = parse_suite(suite)
-    if parsed.t_step or parsed.s_len or parsed.q_kind != "N" or not parsed.digits:
+    if parsed.time_step or parsed.session_length or parsed.question_kind != "N" or not parsed.digits:
         raise UsageError(f"suite {parsed.text}: the token takes numeric challenges (QNxx) and has no "
                          "clock or session input (no T/S), and shows 4..10 digits")
     return parsed
@@ -165,9 +165,9 @@ def provision(registry, port, pin=None, suite=DEFAULT_SUITE, timeout=30.0, repla
     """Provision the token on ``port``; return its serial. See the module docstring."""
     log = log or (lambda msg: None)
     parsed = check_suite(suite)
-    if parsed.p_hash and pin is None:
+    if parsed.pin_hash_name and pin is None:
         raise UsageError(f"suite {parsed.text} needs a PIN")
-    if not parsed.p_hash and pin is not None:
+    if not parsed.pin_hash_name and pin is not None:
         raise UsageError(f"suite {parsed.text} takes no PIN")
     if pin is not None:
         check_pin(pin)
@@ -189,8 +189,8 @@ def provision(registry, port, pin=None, suite=DEFAULT_SUITE, timeout=30.0, repla
         raise PicodscError(f"token {serial} refused provisioning: {why}")
     if check_serial(answer[-1][1]) != serial:
         raise PicodscError(f"token answered with serial {answer[-1][1]}, expected {serial}")
-    pin_hash = parsed.pin_hash(pin) if pin is not None else None
-    registry.add_token(serial, parsed.text, key, pin_hash, counter=0, replace=replace)
+    ph = pin_hash(parsed, pin) if pin is not None else None
+    registry.add_token(serial, parsed.text, key, ph, counter=0, replace=replace)
     log(f"token {serial} recorded in {registry.path}; resetting it (it boots locked)")
     try:
         mp.reset()

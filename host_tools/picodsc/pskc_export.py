@@ -12,8 +12,8 @@ import os
 
 from pskc import PSKC
 
-from .crypto import parse_suite
 from .errors import PicodscError
+from .ocra import parse_suite
 
 OCRA_ALGORITHM = "urn:ietf:params:xml:ns:keyprov:pskc:ocra"
 MANUFACTURER = "picodsc"
@@ -27,8 +27,8 @@ def build(token):
     fields = dict(
         id=token.serial, serial=token.serial, manufacturer=MANUFACTURER, issuer=MANUFACTURER,
         algorithm=OCRA_ALGORITHM, algorithm_suite=suite.text, secret=token.secret,
-        challenge_encoding=_ENCODINGS[suite.q_kind], challenge_min_length=4,
-        challenge_max_length=suite.q_len, challenge_check=False,
+        challenge_encoding=_ENCODINGS[suite.question_kind], challenge_min_length=4,
+        challenge_max_length=suite.question_length, challenge_check=False,
         response_encoding="DECIMAL", response_length=suite.digits, response_check=False,
         policy__key_usage=["CR"],
     )

@@ -11,10 +11,12 @@
 """
 
 import datetime
+import secrets
+import string
 from dataclasses import dataclass
 
-from .crypto import Prepared, parse_suite
 from .errors import UsageError
+from .ocra import Prepared, parse_suite, pin_hash
 from .registry import check_serial
 
 CHALLENGE_TTL = 120.0
@@ -55,6 +57,29 @@ def check_pin(pin, length=PIN_LENGTH):
         raise UsageError("PIN too weak (alternating digits): choose another")
 
 
+_ALPHABETS = {"N": string.digits, "A": string.digits + string.ascii_letters, "H": string.hexdigits}
+_KIND_NAMES = {"N": "digits", "A": "letters/digits", "H": "hex digits"}
+
+
+def new_challenge(suite):
+    """A fresh random challenge of the suite's full Q length (what the login page shows)."""
+    alphabet = "0123456789ABCDEF" if suite.question_kind == "H" else _ALPHABETS[suite.question_kind]
+    return "".join(secrets.choice(alphabet) for _ in range(suite.question_length))
+
+
+def check_challenge(suite, challenge):
+    """Raise UsageError unless ``challenge`` fits the suite's Q (4..xx characters of its alphabet)."""
+    kind, top = suite.question_kind, suite.question_length
+    if not (4 <= len(challenge) <= top) or any(c not in _ALPHABETS[kind] for c in challenge):
+        raise UsageError(f"challenge must be 4..{top} {_KIND_NAMES[kind]}")
+
+
+def check_response(suite, response):
+    n = suite.digits
+    if not (response.isascii() and response.isdigit()) or (n and len(response) != n):
+        raise UsageError(f"response must be {n or 'some'} digits")
+
+
 def _iso(t):
     return datetime.datetime.fromtimestamp(t, datetime.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
@@ -76,7 +101,7 @@ class Verifier:
             suite = parse_suite(reg.load(serial, db).suite)
             t = reg.clock()
             for _ in range(20):  # a collision with a pending challenge is rare: draw again
-                question = suite.new_challenge()
+                question = new_challenge(suite)
                 if reg.add_challenge(db, serial, question, t, purge_before=t - 2 * self.ttl):
                     return question
         raise UsageError("could not draw an unused challenge")
@@ -92,17 +117,17 @@ class Verifier:
         """
         check_pin(new_pin)
         suite = parse_suite(self.registry.load(serial).suite)
-        if suite.p_hash is None:
+        if suite.pin_hash_name is None:
             raise UsageError(f"suite {suite.text} uses no PIN")
-        return self._check(serial, challenge, response, new_pin_hash=suite.pin_hash(new_pin))
+        return self._check(serial, challenge, response, new_pin_hash=pin_hash(suite, new_pin))
 
     def _check(self, serial, challenge, response, new_pin_hash):
         reg = self.registry
         serial = check_serial(serial)
         challenge, response = challenge.strip(), response.strip()
         suite = parse_suite(reg.load(serial).suite)  # validate arguments before any write
-        suite.check_challenge(challenge)
-        suite.check_response(response)
+        check_challenge(suite, challenge)
+        check_response(suite, response)
         with reg.transaction() as db:
             tok = reg.load(serial, db)
             t = reg.clock()
@@ -113,10 +138,11 @@ class Verifier:
                 return Result(False, UNKNOWN)
             if pending[1]:
                 return Result(False, USED)
-            pin_hash = new_pin_hash if new_pin_hash is not None else tok.pin_hash
-            ocra = Prepared(suite, tok.secret, pin_hash)
-            window = self.window if suite.counter else 1
-            matched = ocra.match(challenge, response, counter=tok.counter, window=window)
+            ocra = Prepared(suite, tok.secret, new_pin_hash if new_pin_hash is not None else tok.pin_hash)
+            if suite.counter:
+                matched = ocra.match(challenge, response, counter=tok.counter, window=self.window)
+            else:
+                matched = ocra.match(challenge, response)
             if matched is None:
                 keep = self.max_failures - 1
                 recent = [f for f in tok.failures if f > t - self.lock_seconds]

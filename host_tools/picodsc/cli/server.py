@@ -8,8 +8,8 @@ import sys
 import click
 
 from .. import bundle, pskc_export
-from ..crypto import DEFAULT_SUITE
 from ..errors import UsageError
+from ..ocra import DEFAULT_SUITE
 from ..registry import Registry
 from ..verifier import Verifier, check_pin
 from . import cli
@@ -74,7 +74,7 @@ def provision_command(port, suite, pin, pin_stdin, replace, timeout, registry_pa
     parsed = check_suite(suite)
     if pin is not None and pin_stdin:
         raise UsageError("give the PIN with --pin or --pin-stdin, not both")
-    if parsed.p_hash is None:
+    if parsed.pin_hash_name is None:
         if pin is not None or pin_stdin:
             raise UsageError(f"suite {parsed.text} takes no PIN")
     elif pin_stdin:
