@@ -44,6 +44,7 @@ KEY20 = bytes(range(101, 121))
 SUITE = "OCRA-1:HOTP-SHA256-8:QN06-PSHA256"
 CSUITE = "OCRA-1:HOTP-SHA1-8:C-QN08-PSHA1"
 MARGIN = 100  # ms: a timeout this close to a key event or the screen read is left undecided
+MAX_HEAP = 48 * 1024  # the firmware's live heap when off (64-bit unix port; bench_firmware has the figure)
 DETECT = 25  # ms from a key's change to its debounced event (3 scans of 10 ms)
 
 OFF, PIN, CHALLENGE, RESPONSE, UNPROVISIONED, WIPE_HOLD, WIPE_CONFIRM = (
@@ -305,7 +306,7 @@ class World:
         self.emu = None
         self.dirty = True
         self.restarts = 0
-        self.sequences = self.steps = self.responses = self.wipes = 0
+        self.sequences = self.steps = self.responses = self.wipes = self.max_mem = 0
         self._texts = {}
 
     def fresh(self):
@@ -365,13 +366,14 @@ class HostileKeypad(RuleBasedStateMachine):
         w.dirty = True  # until this example's teardown has checked the token is back off
         self.model = TokenModel(w.board, w.suite, w.key, w.counter)
         self.serial_mark = len(w.emu.serial_output())
-        self.ok = True
+        self.healthy = True  # no step failed (else teardown leaves the token to a fresh start)
         w.sequences += 1
 
     # -- sending commands the model can follow ------------------------------------------------------
     def _do(self, commands):
         """Apply ``commands`` to a copy of the model first; if its timing is ambiguous, wait a
         little before them (or skip the step). Then send them and keep the copy."""
+        self.healthy = False
         for pad in (0, 150, 300, 450):
             m = copy.deepcopy(self.model)
             try:
@@ -393,6 +395,7 @@ class HostileKeypad(RuleBasedStateMachine):
                     emu.advance(c[1])
             self.world.steps += 1
             self.model = m
+            self.healthy = True
             return
         assume(False)
 
@@ -482,6 +485,7 @@ class HostileKeypad(RuleBasedStateMachine):
     # -- checks ------------------------------------------------------------------------------------
     @invariant()
     def screen_matches_model(self):
+        self.healthy = False
         w = self.world
         got = w.text()
         assert documented(got), got
@@ -489,10 +493,11 @@ class HostileKeypad(RuleBasedStateMachine):
         out = w.emu.serial_output()[self.serial_mark:]
         for bad in (b">>>", b"raw REPL", b"Traceback"):
             assert bad not in out, out[-500:]
+        self.healthy = True
 
     def teardown(self):
         w = self.world
-        if w.emu is None or not w.emu.running:
+        if not self.healthy or w.emu is None or not w.emu.running:
             return
         try:
             b = w.board
@@ -505,6 +510,9 @@ class HostileKeypad(RuleBasedStateMachine):
             self._do(cmds)
             self.screen_matches_model()
             assert self.model.state == OFF
+            mem = w.emu.stats()["mem_alloc"]  # what the firmware holds: no leak across sequences
+            w.max_mem = max(w.max_mem, mem)
+            assert mem <= MAX_HEAP, mem
         except BaseException:
             return  # dirty: the next example starts from a fresh image
         w.counter = self.model.counter
@@ -533,7 +541,7 @@ def test_hostile_keypad(tmp_path, board, suite, key, counter):
     dt = time.perf_counter() - t
     print(f"\n{board} {suite}: {world.sequences} sequences, {world.steps} steps in {dt:.1f} s = "
           f"{world.sequences / dt:.1f} sequences/s; {world.responses} responses, {world.wipes} wipes, "
-          f"{world.restarts} emulator starts")
+          f"{world.restarts} emulator starts; firmware heap at most {world.max_mem} bytes")
 
 
 def test_model_ghosting_matches_the_matrix():
