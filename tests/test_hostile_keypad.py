@@ -45,6 +45,7 @@ SUITE = "OCRA-1:HOTP-SHA256-8:QN06-PSHA256"
 CSUITE = "OCRA-1:HOTP-SHA1-8:C-QN08-PSHA1"
 MARGIN = 100  # ms: a timeout this close to a key event or the screen read is left undecided
 MAX_HEAP = 48 * 1024  # the firmware's live heap when off (64-bit unix port; bench_firmware has the figure)
+TICKS_PERIOD = 1 << 30  # time.ticks_ms() wraps here on rp2 (and in the emulator)
 DETECT = 25  # ms from a key's change to its debounced event (3 scans of 10 ms)
 
 OFF, PIN, CHALLENGE, RESPONSE, UNPROVISIONED, WIPE_HOLD, WIPE_CONFIRM = (
@@ -480,6 +481,14 @@ class HostileKeypad(RuleBasedStateMachine):
     @rule(ms=_WAIT)
     def wait(self, ms):
         self._do([("advance", ms)])
+
+    @precondition(lambda self: self.model._asleep() and not self.model.pressed)
+    @rule(before=st.integers(0, 60_000))
+    def near_tick_wrap(self, before):
+        # Jump to `before` ms ahead of the ticks_ms() wrap (rp2: 2**30 ms): what follows crosses it.
+        # Instant while the token sleeps (nothing scans).
+        now = self.world.emu.stats()["now_ms"]
+        self._do([("advance", (before - now - 1) % TICKS_PERIOD + 1)])
 
     # -- checks ------------------------------------------------------------------------------------
     @invariant()
