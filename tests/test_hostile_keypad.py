@@ -315,6 +315,9 @@ class World:
         self.close()
         shutil.copy(self.pristine, self.image)
         self.emu = Emulator(self.image, board=self.board.name, sync=False).start()
+        # start() returns at the firmware's first sleep, which may still be in the display's
+        # set-up: let the boot finish so the token is off and asleep, as the model starts.
+        self.emu.advance(1_000)
         self.counter = self.initial_counter
         self.serial = self.emu.image.read_bytes()[-4096:-4088].hex().upper()
         self.restarts += 1
