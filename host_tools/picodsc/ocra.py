@@ -230,13 +230,9 @@ def _check_present(needed, value, name, field):
     return needed
 
 
-def data_input(suite, question, counter=None, pin_hash=None, session=None, timestamp=None):
-    """The OCRA message (suite text, 0x00, C, Q, P, S, T) for these inputs; validates them."""
-    suite = parse_suite(suite)
-    parts = [suite.text.encode("ascii"), b"\0"]
-    if _check_present(suite.counter, counter, "counter", "C"):
-        parts.append(_u64(counter, "counter"))
-    parts.append(_question_bytes(suite, question))
+def _fixed_inputs(suite, pin_hash, session):
+    """P then S, validated: the part of the message after Q that is the same for every question."""
+    parts = []
     if _check_present(suite.pin_hash_name is not None, pin_hash, "pin_hash", "P"):
         pin_hash = _check_bytes(pin_hash, "pin_hash")
         if len(pin_hash) != suite.pin_hash_size:
@@ -247,6 +243,24 @@ def data_input(suite, question, counter=None, pin_hash=None, session=None, times
         if len(session) != suite.session_length:
             _fail(f"session must be exactly {suite.session_length} bytes, got {len(session)}")
         parts.append(session)
+    return b"".join(parts)
+
+
+def _check_key(key):
+    key = _check_bytes(key, "key")
+    if not key:
+        _fail("key is empty")
+    return key
+
+
+def data_input(suite, question, counter=None, pin_hash=None, session=None, timestamp=None):
+    """The OCRA message (suite text, 0x00, C, Q, P, S, T) for these inputs; validates them."""
+    suite = parse_suite(suite)
+    parts = [suite.text.encode("ascii"), b"\0"]
+    if _check_present(suite.counter, counter, "counter", "C"):
+        parts.append(_u64(counter, "counter"))
+    parts.append(_question_bytes(suite, question))
+    parts.append(_fixed_inputs(suite, pin_hash, session))
     if _check_present(suite.time_step is not None, timestamp, "timestamp", "T"):
         parts.append(_u64(timestamp, "timestamp"))
     return b"".join(parts)
@@ -255,9 +269,7 @@ def data_input(suite, question, counter=None, pin_hash=None, session=None, times
 def compute(suite, key, question, counter=None, pin_hash=None, session=None, timestamp=None):
     """The OCRA response (string of ``suite.digits`` digits, or full HMAC hex for truncation 0)."""
     suite = parse_suite(suite)
-    key = _check_bytes(key, "key")
-    if not key:
-        _fail("key is empty")
+    key = _check_key(key)
     msg = data_input(suite, question, counter, pin_hash, session, timestamp)
     return _truncate(suite, hmac.new(key, msg, _HASHES[suite.hash_name][0]).digest())
 
@@ -281,7 +293,7 @@ class Prepared:
 
     The HMAC key pads and the fixed start of the message (the suite text and its 0x00) are
     hashed once, here, and the fixed inputs after the question (P, S) are validated and joined once;
-    each candidate response then costs one copy of the HMAC state and one update. Same results as
+    each candidate response then costs two hash-state copies, two updates and the truncation. Same results as
     :func:`compute` (checked by the tests). The key and PIN hash stay inside the object.
     """
 
@@ -289,22 +301,9 @@ class Prepared:
 
     def __init__(self, suite, key, pin_hash=None, session=None):
         suite = parse_suite(suite)
-        key = _check_bytes(key, "key")
-        if not key:
-            _fail("key is empty")
-        tail = []
-        if _check_present(suite.pin_hash_name is not None, pin_hash, "pin_hash", "P"):
-            pin_hash = _check_bytes(pin_hash, "pin_hash")
-            if len(pin_hash) != suite.pin_hash_size:
-                _fail(f"pin_hash must be a {suite.pin_hash_name} digest ({suite.pin_hash_size} bytes)")
-            tail.append(pin_hash)
-        if _check_present(suite.session_length is not None, session, "session", "S"):
-            session = _check_bytes(session, "session")
-            if len(session) != suite.session_length:
-                _fail(f"session must be exactly {suite.session_length} bytes, got {len(session)}")
-            tail.append(session)
+        key = _check_key(key)
         self.suite = suite
-        self._tail = b"".join(tail)
+        self._tail = _fixed_inputs(suite, pin_hash, session)
         # RFC 2104 by hand on hashlib objects (C methods only per candidate; `hmac.HMAC.copy` and
         # `digest` are Python-level and cost half the time again): inner pad state with the suite
         # text and its 0x00 already hashed, outer pad state.
