@@ -235,71 +235,25 @@ def _compress(st, blk, off):
         a1 = v & 0xFFFF
         v = u0 + z0 + (v >> 16)
         a0 = v & 0xFFFF
-    v = st[3] + a3
-    st[3] = v & 0xFFFF
-    v = st[2] + a2 + (v >> 16)
-    st[2] = v & 0xFFFF
-    v = st[1] + a1 + (v >> 16)
-    st[1] = v & 0xFFFF
-    v = st[0] + a0 + (v >> 16)
-    st[0] = v & 0xFFFF
-    v = st[7] + b3
-    st[7] = v & 0xFFFF
-    v = st[6] + b2 + (v >> 16)
-    st[6] = v & 0xFFFF
-    v = st[5] + b1 + (v >> 16)
-    st[5] = v & 0xFFFF
-    v = st[4] + b0 + (v >> 16)
-    st[4] = v & 0xFFFF
-    v = st[11] + c3
-    st[11] = v & 0xFFFF
-    v = st[10] + c2 + (v >> 16)
-    st[10] = v & 0xFFFF
-    v = st[9] + c1 + (v >> 16)
-    st[9] = v & 0xFFFF
-    v = st[8] + c0 + (v >> 16)
-    st[8] = v & 0xFFFF
-    v = st[15] + d3
-    st[15] = v & 0xFFFF
-    v = st[14] + d2 + (v >> 16)
-    st[14] = v & 0xFFFF
-    v = st[13] + d1 + (v >> 16)
-    st[13] = v & 0xFFFF
-    v = st[12] + d0 + (v >> 16)
-    st[12] = v & 0xFFFF
-    v = st[19] + e3
-    st[19] = v & 0xFFFF
-    v = st[18] + e2 + (v >> 16)
-    st[18] = v & 0xFFFF
-    v = st[17] + e1 + (v >> 16)
-    st[17] = v & 0xFFFF
-    v = st[16] + e0 + (v >> 16)
-    st[16] = v & 0xFFFF
-    v = st[23] + f3
-    st[23] = v & 0xFFFF
-    v = st[22] + f2 + (v >> 16)
-    st[22] = v & 0xFFFF
-    v = st[21] + f1 + (v >> 16)
-    st[21] = v & 0xFFFF
-    v = st[20] + f0 + (v >> 16)
-    st[20] = v & 0xFFFF
-    v = st[27] + g3
-    st[27] = v & 0xFFFF
-    v = st[26] + g2 + (v >> 16)
-    st[26] = v & 0xFFFF
-    v = st[25] + g1 + (v >> 16)
-    st[25] = v & 0xFFFF
-    v = st[24] + g0 + (v >> 16)
-    st[24] = v & 0xFFFF
-    v = st[31] + h3
-    st[31] = v & 0xFFFF
-    v = st[30] + h2 + (v >> 16)
-    st[30] = v & 0xFFFF
-    v = st[29] + h1 + (v >> 16)
-    st[29] = v & 0xFFFF
-    v = st[28] + h0 + (v >> 16)
-    st[28] = v & 0xFFFF
+    _add64(st, 0, a0, a1, a2, a3)
+    _add64(st, 4, b0, b1, b2, b3)
+    _add64(st, 8, c0, c1, c2, c3)
+    _add64(st, 12, d0, d1, d2, d3)
+    _add64(st, 16, e0, e1, e2, e3)
+    _add64(st, 20, f0, f1, f2, f3)
+    _add64(st, 24, g0, g1, g2, g3)
+    _add64(st, 28, h0, h1, h2, h3)
 
+
+def _add64(st, i, w0, w1, w2, w3):
+    """st[i:i+4] += (w0, w1, w2, w3): one 64-bit word in 16-bit limbs, modulo 2**64."""
+    v = st[i + 3] + w3
+    st[i + 3] = v & 0xFFFF
+    v = st[i + 2] + w2 + (v >> 16)
+    st[i + 2] = v & 0xFFFF
+    v = st[i + 1] + w1 + (v >> 16)
+    st[i + 1] = v & 0xFFFF
+    st[i] = (st[i] + w0 + (v >> 16)) & 0xFFFF
 
 
 class SHA512:
