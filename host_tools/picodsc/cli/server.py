@@ -98,6 +98,14 @@ def challenge_command(serial, registry_path):
         click.echo(Verifier(reg).challenge(serial))
 
 
+def _report(result):
+    """OK (exit 0) or FAIL: <reason> (exit 1): the contract scripts rely on."""
+    if not result.ok:
+        click.echo(f"FAIL: {result.reason}")
+        sys.exit(1)
+    click.echo("OK")
+
+
 @cli.command("verify")
 @click.option("--serial", required=True, help="token serial")
 @click.option("--challenge", required=True, help="a challenge from `picodsc challenge`")
@@ -114,10 +122,7 @@ def verify_command(serial, challenge, response, registry_path):
     """
     with Registry(registry_path, create=False) as reg:
         result = Verifier(reg).verify(serial, challenge, response)
-    if not result.ok:
-        click.echo(f"FAIL: {result.reason}")
-        sys.exit(1)
-    click.echo("OK")
+    _report(result)
 
 
 @cli.command("pin-change")
@@ -148,10 +153,7 @@ def pin_change_command(serial, challenge, response, pin_stdin, registry_path):
         if response is None:
             response = click.prompt("Response (with the new PIN)", err=True).strip()
         result = ver.change_pin(serial, challenge, response, pin)
-    if not result.ok:
-        click.echo(f"FAIL: {result.reason}")
-        sys.exit(1)
-    click.echo("OK")
+    _report(result)
 
 
 @cli.command("export")
