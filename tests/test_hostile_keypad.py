@@ -154,13 +154,20 @@ class TokenModel:
         else:
             self.pressed.discard(legend)
         eff = self.board.effective(self.pressed)
-        press = self.board.legend_of["PRESS"]
-        if self._asleep():
-            if press not in eff:
-                return  # nothing scans: the key goes unseen
-            new = eff  # woken: every key down now is a new press
-        else:
-            new = [k for k in eff if k not in self.stable]
+        if self._asleep() and self.board.legend_of["PRESS"] not in eff:
+            return  # nothing scans: the key goes unseen
+        self._debounced(eff)  # (woken from sleep: stable was empty, every key down is a new press)
+
+    def glitch(self, t, legend):
+        """A press too short to debounce: never an event, but the power key's IRQ has no debounce:
+        if the power key reads pressed meanwhile (itself or a ghost), a sleeping token wakes and
+        its scans pick up the keys held."""
+        if self._asleep() and self.board.legend_of["PRESS"] in self.board.effective(self.pressed | {legend}):
+            self.until(t + DETECT)
+            self._debounced(self.board.effective(self.pressed))
+
+    def _debounced(self, eff):
+        new = [k for k in eff if k not in self.stable]
         self.stable = eff
         for leg in new:  # reported one per scan, in scan order
             self._step(self.board.names[leg])
@@ -414,7 +421,8 @@ class HostileKeypad(RuleBasedStateMachine):
                 m.change(t0 + hold, leg, False)
             elif hold > 20:
                 raise Ambiguous()
-            # else: a glitch shorter than 3 equal scans changes nothing (debounce)
+            else:  # shorter than 3 equal scans: no key event (debounce)
+                m.glitch(t0, leg)
             m.until(t0 + hold + 200)
         elif c[0] in ("down", "up"):
             m.change(t0, c[1], c[0] == "down")
