@@ -46,6 +46,7 @@ CSUITE = "OCRA-1:HOTP-SHA1-8:C-QN08-PSHA1"
 MARGIN = 100  # ms: a timeout this close to a key event or the screen read is left undecided
 MAX_HEAP = 48 * 1024  # the firmware's live heap when off (64-bit unix port; bench_firmware has the figure)
 TICKS_PERIOD = 1 << 30  # time.ticks_ms() wraps here on rp2 (and in the emulator)
+SCAN = 10  # ms between keypad scans
 DETECT = 25  # ms from a key's change to its debounced event (3 scans of 10 ms)
 
 OFF, PIN, CHALLENGE, RESPONSE, UNPROVISIONED, WIPE_HOLD, WIPE_CONFIRM = (
@@ -112,6 +113,7 @@ class TokenModel:
         self.typed_pin = None
         self.response = None
         self.responses = 0
+        self.busy_until = 0  # key events still being reported until then
 
     # -- time --------------------------------------------------------------------------------------
     def _deadline(self):
@@ -121,6 +123,8 @@ class TokenModel:
 
     def until(self, t):
         """Let time pass to ``t`` (something happens at t: a key event or a screen read)."""
+        if t < self.busy_until:
+            raise Ambiguous()  # keys still being reported one per scan
         while True:
             d = self._deadline()
             if d is None:
@@ -169,9 +173,12 @@ class TokenModel:
     def _debounced(self, eff):
         new = [k for k in eff if k not in self.stable]
         self.stable = eff
-        for leg in new:  # reported one per scan, in scan order
+        t = self.now
+        for i, leg in enumerate(new):  # scan() reports one per scan (10 ms), in scan order
+            self.until(t + SCAN * i)
             self._step(self.board.names[leg])
         self._step(None)
+        self.busy_until = t + SCAN * max(len(new) - 1, 0) + SCAN  # the last one surely handled
 
     def _down(self, name):
         leg = self.board.legend_of.get(name)
@@ -386,15 +393,16 @@ class HostileKeypad(RuleBasedStateMachine):
         self.healthy = False
         for pad in (0, 150, 300, 450):
             m = copy.deepcopy(self.model, {id(self.model.board): self.model.board})
+            sent = []
             try:
                 if pad:
-                    self._model_cmd(m, ("advance", pad))
+                    sent += self._model_cmd(m, ("advance", pad))
                 for c in commands:
-                    self._model_cmd(m, c)
+                    sent += self._model_cmd(m, c)
             except Ambiguous:
                 continue
             emu = self.world.emu
-            for c in ((("advance", pad),) if pad else ()) + tuple(commands):
+            for c in sent:
                 if c[0] == "press":
                     emu.press(c[1], c[2])
                 elif c[0] == "down":
@@ -411,6 +419,7 @@ class HostileKeypad(RuleBasedStateMachine):
 
     @staticmethod
     def _model_cmd(m, c):
+        """Apply one command to model ``m``; returns the emulator commands to send for it."""
         t0 = m.now
         if c[0] == "press":
             _, leg, hold = c
@@ -426,9 +435,14 @@ class HostileKeypad(RuleBasedStateMachine):
             m.until(t0 + hold + 200)
         elif c[0] in ("down", "up"):
             m.change(t0, c[1], c[0] == "down")
-            m.until(t0 + 50)
+            # Many keys at once (ghosts) are reported one per scan: wait until the last one is.
+            extra = -(-max(0, m.busy_until - (t0 + 50)) // SCAN) * SCAN
+            m.until(t0 + 50 + extra)
+            if extra:
+                return [c, ("advance", extra)]
         else:
             m.until(t0 + c[1])
+        return [c]
 
     # -- rules -------------------------------------------------------------------------------------
     @rule(data=st.data(), hold=_HOLD)
