@@ -13,6 +13,16 @@ def run(n):
         if r is not None:
             out.append(r)
     return out
+def allocated(fn):
+    # heap bytes fn() allocates (gc off, so nothing is collected meanwhile)
+    import gc
+    gc.collect()
+    gc.disable()
+    before = gc.mem_alloc()
+    fn()
+    after = gc.mem_alloc()
+    gc.enable()
+    return after - before
 """
 
 
@@ -90,13 +100,7 @@ def loop():
         k.is_down(3)
     k.idle()
 def measure():
-    gc.collect()
-    gc.disable()
-    before = gc.mem_alloc()
-    loop()
-    after = gc.mem_alloc()
-    gc.enable()
-    return after - before
+    return allocated(loop)
 loop()  # warm up
 print(measure())
 """
@@ -124,13 +128,7 @@ def loop():
     for _ in range(300):
         t.step(k.scan(), time.ticks_ms())
 def measure():
-    gc.collect()
-    gc.disable()
-    before = gc.mem_alloc()
-    loop()
-    after = gc.mem_alloc()
-    gc.enable()
-    return after - before
+    return allocated(loop)
 loop()
 print(t.state, measure())
 """
