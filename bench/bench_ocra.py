@@ -5,7 +5,6 @@ are ``gc.mem_alloc()`` deltas with the collector disabled. Times are the unix po
 (not the RP2040), shown relative to the CPython host reference measured in the same run.
 """
 
-import subprocess
 import sys
 import tempfile
 import time
@@ -13,7 +12,7 @@ from pathlib import Path
 
 from picodsc import ocra as host
 from picodsc import upy
-from picodsc.bundle import mpy_cross_binary
+from picodsc.bundle import compile_mpy
 
 SUITES = (
     ("default (SHA-256)", "OCRA-1:HOTP-SHA256-8:QN06-PSHA256", "123456"),
@@ -79,7 +78,7 @@ def _compiled(dest):
     (dest / "dsc").mkdir()
     for name in ("__init__", "hashes", "ocra"):
         src = upy.FIRMWARE / "dsc" / f"{name}.py"
-        subprocess.run([mpy_cross_binary(), "-o", str(dest / "dsc" / f"{name}.mpy"), str(src)], check=True)
+        (dest / "dsc" / f"{name}.mpy").write_bytes(compile_mpy(src.read_bytes(), f"{name}.py"))
     return str(dest)
 
 

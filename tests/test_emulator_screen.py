@@ -14,7 +14,7 @@ BOARD_32 = "pico_3x4_128x32"
 
 @functools.lru_cache(maxsize=None)
 def _drivers():
-    return tuple((f"/lib/{rel[:-3]}.mpy", bundle._compile(src.read_bytes(), Path(rel).name))
+    return tuple((f"/lib/{rel[:-3]}.mpy", bundle.compile_mpy(src.read_bytes(), Path(rel).name))
                  for rel, src in bundle._driver_sources())
 
 

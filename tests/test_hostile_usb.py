@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pytest
 from picodsc import ocra as host_ocra
-from picodsc.bundle import _compile
+from picodsc.bundle import compile_mpy
 from picodsc.emulator.harness import Emulator
 from picodsc.errors import PicodscError
 
@@ -133,7 +133,7 @@ def make_token(base_image, name, faults=()):
 
 
 def fault_driver(source):
-    return [(DRIVER, _compile(source.encode(), "adafruit_ssd1306.py"))]
+    return [(DRIVER, compile_mpy(source.encode(), "adafruit_ssd1306.py"))]
 
 
 def full_flow(emu, pin=PIN, challenge=CHALLENGE):

@@ -66,7 +66,8 @@ def mpy_cross_binary():
 
 
 @functools.lru_cache(maxsize=256)
-def _compile(source_bytes, name):
+def compile_mpy(source_bytes, name):
+    """``.mpy`` bytes of one module made by mpy-cross, as `picodsc deploy` puts it on a board."""
     with tempfile.TemporaryDirectory() as tmp:
         src = Path(tmp) / name
         src.write_bytes(source_bytes)
@@ -86,7 +87,7 @@ def files(board=DEFAULT_BOARD, compiled=True):
     for rel, src in _driver_sources() + _firmware_sources():
         data = src.read_bytes()
         if compiled:
-            out.append((f"/lib/{rel[:-3]}.mpy", _compile(data, Path(rel).name)))
+            out.append((f"/lib/{rel[:-3]}.mpy", compile_mpy(data, Path(rel).name)))
         else:
             out.append((f"/lib/{rel}", data))
     out.append(("/main.py", (FIRMWARE / "main.py").read_bytes()))

@@ -211,7 +211,7 @@ class Emulator:
             if src.name.startswith("_"):
                 continue
             try:
-                (emu_dir / f"{src.stem}.mpy").write_bytes(bundle._compile(src.read_bytes(), src.name))
+                (emu_dir / f"{src.stem}.mpy").write_bytes(bundle.compile_mpy(src.read_bytes(), src.name))
             except PicodscError:
                 shutil.copy(src, emu_dir / src.name)
         if not self.sync:
