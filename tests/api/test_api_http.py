@@ -4,16 +4,15 @@ called, the one error mapping, bearer sessions, the OpenAPI document. Exact stat
 import json
 
 import pytest
-
+from api_stub import StubService
 from picodsc import sls
 from picodsc.sls import LoginStep, Prompt, SessionGrant
 from picodsc.web import create_app
 
-from api_stub import StubService
-
 GRANT = SessionGrant(token="s3ss10n-t0ken", access="full", username="alice", credential="token-dsc+",
                      expires_at=2e9)
 AUTH = {"Authorization": "Bearer s3ss10n-t0ken"}
+NO_SESSION = "missing session: send Authorization: Bearer <session>"
 
 
 def client(**results):
@@ -32,7 +31,8 @@ def test_login_token_step():
 def test_login_card_step_and_opted_out_session():
     c, _ = client(login_password=LoginStep(transaction="tx2", method="card", positions=("B3", "F1")))
     r = c.post("/api/v1/login", json={"username": "bob", "password": "pw"})
-    assert (r.status_code, r.json) == (200, {"transaction": "tx2", "method": "card", "positions": ["B3", "F1"]})
+    assert (r.status_code, r.json) == (200, {"transaction": "tx2", "method": "card",
+                                             "positions": ["B3", "F1"]})
     c, _ = client(login_password=LoginStep(session=GRANT))
     r = c.post("/api/v1/login", json={"username": "carol", "password": "pw"})
     assert (r.status_code, r.json) == (200, {"session": "s3ss10n-t0ken", "access": "full"})
@@ -54,14 +54,16 @@ def test_login_answer():
                                                 "retry_after": 30}),
     (sls.AccessDenied("portal-only access"), 403, {"error": "portal-only access"}),
     (sls.LimitExceeded("Digital Security Card", "day", 100_000_000, 5_000), 403,
-     {"error": "withdrawal limit exceeded: Digital Security Card allows 1,000,000.00 USD per day, 50.00 USD left",
-      "limit_name": "Digital Security Card", "period": "day", "limit_cents": 100_000_000, "left_cents": 5_000}),
+     {"error": "withdrawal limit exceeded: Digital Security Card allows 1,000,000.00 USD per day, "
+               "50.00 USD left",
+      "limit_name": "Digital Security Card", "period": "day", "limit_cents": 100_000_000,
+      "left_cents": 5_000}),
     (sls.LessSecureDevice(), 409, {"error": "Less secure device"}),
     (sls.NotPrimaryUser("alice"), 403,
      {"error": "only the primary user can change the security settings: log in as user alice",
       "primary": "alice"}),
     (sls.NotFound("user zed"), 404, {"error": "user zed not found"}),
-    (sls.Conflict("a replacement is already requested"), 409, {"error": "a replacement is already requested"}),
+    (sls.Conflict("replacement already requested"), 409, {"error": "replacement already requested"}),
     (sls.InvalidInput("pin", "too weak"), 400, {"error": "pin: too weak", "field": "pin"}),
     (RuntimeError("secret detail 4711"), 500, {"error": "internal error"}),
 ])
@@ -144,13 +146,13 @@ def test_sls_setting_takes_a_boolean():
     assert service.calls == [("set_sls_participation", ("s3ss10n-t0ken", False), {})]
 
 
-@pytest.mark.parametrize("header", [None, "", "Bearer", "Bearer ", "Basic YWxpY2U6cHc=", "bearer" + " x" * 300,
-                                    "Bearer t\u00f6ken"])
+@pytest.mark.parametrize("header", [None, "", "Bearer", "Bearer ", "Basic YWxpY2U6cHc=",
+                                    "bearer" + " x" * 300, "Bearer t\u00f6ken"])
 def test_missing_or_malformed_bearer_is_401(header):
     c, service = client()
     headers = {} if header is None else {"Authorization": header}
     r = c.get("/api/v1/me", headers=headers)
-    assert (r.status_code, r.json) == (401, {"error": "missing session: send Authorization: Bearer <session>"})
+    assert (r.status_code, r.json) == (401, {"error": NO_SESSION})
     assert r.headers["WWW-Authenticate"] == 'Bearer realm="picodsc"'
     assert service.calls == []
 
