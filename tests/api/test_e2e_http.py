@@ -31,12 +31,12 @@ def test_login_me_withdraw_and_temporary_passcode_over_http(tmp_path, testing_en
     assert status == 200 and step["method"] == "token" and re.fullmatch(r"\d{6}", step["challenge"])
     assert sorted(step) == ["challenge", "method", "transaction"]
     answer = TOKEN.answer(step["challenge"])
-    status, grant, _ = call("POST", "/api/v1/login/answer", {"transaction": step["transaction"], "answer": answer})
+    answer_body = {"transaction": step["transaction"], "answer": answer}
+    status, grant, _ = call("POST", "/api/v1/login/answer", answer_body)
     assert (status, sorted(grant), grant["access"]) == (200, ["access", "session"], "full")
     secrets += [grant["session"], answer]
     # The transaction is single use.
-    assert call("POST", "/api/v1/login/answer", {"transaction": step["transaction"], "answer": answer})[:2] == (
-        401, {"error": "Login failed"})
+    assert call("POST", "/api/v1/login/answer", answer_body)[:2] == (401, {"error": "Login failed"})
 
     status, me, _ = call("GET", "/api/v1/me", token=grant["session"])
     assert status == 200
