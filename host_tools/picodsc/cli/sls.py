@@ -264,5 +264,6 @@ def audit_verify(database):
     if report.ok:
         click.echo(f"audit log intact: {report.rows} rows")
         return
-    click.echo(f"audit log broken at row {report.first_bad_row}: {report.reason} ({report.rows} rows)")
+    click.echo(f"audit log broken at row {report.first_bad_row}: {report.reason} "
+               f"({report.rows} rows before it intact)")
     sys.exit(1)
