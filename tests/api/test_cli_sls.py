@@ -8,10 +8,9 @@ import sqlite3
 import sys
 
 import pytest
-from sls_fixtures import PASSWORD, PIN, T0, TokenSpec
-
 from picodsc.cli import main
 from picodsc.sls import FixedClock, Identity, Service
+from sls_fixtures import PASSWORD, PIN, T0, TokenSpec
 
 TOKEN = TokenSpec("E6614103E72B8F2A", 0x31)
 SPARE = TokenSpec("A0B1C2D3E4F50617", 0x32)
@@ -76,7 +75,8 @@ def test_user_add_show_and_errors(cli, tmp_path):
         f"device:        {TOKEN.serial} token-dsc+ active\n"), "")
     assert cli("user", "add", "bob", "--account", "U1", "--password-stdin") == (
         2, "", "error: expected the password on stdin (one line)\n")
-    assert cli("user", "add", "Bob", "--account", "U1", "--password-stdin", stdin="pw long enough 1\n")[0] == 2
+    assert cli("user", "add", "Bob", "--account", "U1", "--password-stdin",
+               stdin="pw long enough 1\n")[0] == 2
     code, out, err = cli("user", "add", "bob", "--account", "U1", stdin="pw long enough 1\n")
     assert (code, out) == (2, "") and "--password-stdin" in err
     assert cli("user", "show", "zed") == (1, "", "error: user 'zed' not found\n")
