@@ -2,9 +2,22 @@
 
 import pg
 import pytest
-from picodsc.sls import FixedClock, Service
+from argon2 import PasswordHasher, Type
+from picodsc.sls import FixedClock, Service, users
+from sls_helpers import PASSWORD, TokenHelper
 
 T0 = 1_767_225_600.0  # 2026-01-01 00:00:00 UTC (a Thursday; NYSE closed: New Year's Day)
+
+
+FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=64, parallelism=1, type=Type.ID)
+
+
+@pytest.fixture(autouse=True)
+def fast_argon2(request, monkeypatch):
+    """argon2id at cheap parameters, except in tests marked ``real_argon2`` (the OWASP ones are checked
+    there): the rules under test do not depend on the cost, and the suite runs on 2 shared cores."""
+    if "real_argon2" not in request.keywords:
+        monkeypatch.setattr(users, "HASHER", FAST_HASHER)
 
 
 @pytest.fixture(scope="session")
@@ -59,3 +72,17 @@ def open_service(db_url, clock, key_file):
 @pytest.fixture
 def svc(open_service):
     return open_service()
+
+
+@pytest.fixture
+def token_factory(svc):
+    return lambda serial, **kw: TokenHelper(svc, serial, **kw)
+
+
+@pytest.fixture
+def alice(svc, token_factory):
+    """User alice (primary of account A1) holding DSC+ token 0000A11C."""
+    svc.add_user("alice", account="A1", password=PASSWORD, primary=True)
+    tok = token_factory("0000A11C")
+    svc.assign_device("alice", tok.serial)
+    return tok

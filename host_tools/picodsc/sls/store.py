@@ -180,4 +180,6 @@ def insert_if_absent(conn, table, **values) -> bool:
         from sqlalchemy.dialects.postgresql import insert as dialect_insert
     else:
         from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    return conn.execute(dialect_insert(table).values(**values).on_conflict_do_nothing()).rowcount == 1
+    stmt = dialect_insert(table).values(**values).on_conflict_do_nothing()
+    key = list(table.primary_key.columns)[0]
+    return conn.execute(stmt.returning(key)).first() is not None

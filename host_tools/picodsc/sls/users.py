@@ -30,7 +30,14 @@ HASHER = PasswordHasher(
     salt_len=16,
     type=Type.ID,
 )
-_DUMMY_HASH = HASHER.hash("picodsc: no such user")
+_dummy = {}
+
+
+def _dummy_hash():
+    """A hash with the current parameters: an unknown user costs what a known one does."""
+    if HASHER not in _dummy:
+        _dummy[HASHER] = HASHER.hash("picodsc: no such user")
+    return _dummy[HASHER]
 
 
 def user_name_rule(username: str) -> str:
@@ -57,7 +64,7 @@ def hash_secret(secret: str) -> str:
 def verify_secret(stored: str | None, secret: str) -> bool:
     """Constant-work check: an unknown user (``stored`` None) hashes against a dummy."""
     try:
-        return HASHER.verify(stored or _DUMMY_HASH, secret) and stored is not None
+        return HASHER.verify(stored or _dummy_hash(), secret) and stored is not None
     except (VerificationError, InvalidHashError):
         return False
 
