@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: setup test test-long bench lint emulate clean
+.PHONY: setup test test-long bench bench-peers lint emulate clean
 
 setup: $(STAMP)
 
@@ -17,13 +17,25 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -m "not slow" $(PYTEST_ARGS)
 
 test-long: $(STAMP)
 	HYPOTHESIS_PROFILE=long $(BIN)/python -m pytest -q -m "slow or not slow" $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+# The peer of the login service's bench: privacyIDEA 3.14 in its own venv (its unpinned dependencies
+# must not touch ours), run under gunicorn on loopback beside `picodsc serve`.
+PEERS := .venv-peers
+$(PEERS)/.installed:
+	$(PYTHON) -m venv $(PEERS)
+	$(PEERS)/bin/pip install --quiet --upgrade pip
+	$(PEERS)/bin/pip install --quiet privacyidea==3.14 gunicorn==27.0.1
+	touch $@
+
+bench-peers: $(STAMP) $(PEERS)/.installed
+	$(BIN)/python -m bench.peers --peer-venv $(PEERS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check host_tools tests bench firmware boards
@@ -32,4 +44,4 @@ emulate: $(STAMP)
 	$(BIN)/picodsc demo
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis build *.egg-info host_tools/*.egg-info
+	rm -rf $(VENV) $(PEERS) .pytest_cache .hypothesis build *.egg-info host_tools/*.egg-info
