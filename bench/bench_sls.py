@@ -16,7 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from sls_load import PASSWORD, SUITE, logins, make_users, start_server
+from .sls_load import PASSWORD, SUITE, logins, make_users, start_server
 
 WORKERS = 2
 CONCURRENCY = 8

@@ -58,7 +58,7 @@ class PrivacyIdea:
             [str(self.bin / "gunicorn"), "--workers", str(workers), "--worker-class", "sync",
              "--bind", f"127.0.0.1:{self.port}", app],
             env=self.env, cwd=self.dir, stdout=self.log, stderr=subprocess.STDOUT)
-        from httpload import Client
+        from .httpload import Client
 
         client = Client(self.port)
         deadline = time.monotonic() + READY_TIMEOUT

@@ -12,12 +12,13 @@ from pathlib import Path
 from types import SimpleNamespace
 
 HERE = Path(__file__).resolve().parent
-sys.path[:0] = [str(HERE), str(HERE.parent / "tests"), str(HERE.parent / "tests" / "api")]
+sys.path[:0] = [str(HERE.parent / "tests"), str(HERE.parent / "tests" / "api")]
 
 from api_server import Server  # noqa: E402  (tests/api: free port, ready wait, stop)
-from httpload import Client, run  # noqa: E402
 from picodsc import pskc_export  # noqa: E402
 from picodsc.ocra import Prepared, parse_suite  # noqa: E402
+
+from .httpload import Client, run  # noqa: E402
 
 SUITE = "OCRA-1:HOTP-SHA256-8:QN06-PSHA256"
 PIN = "4739"
