@@ -21,10 +21,11 @@ def card_login(svc, user, card):
     assert step.method == "card"
     a, b = step.positions
     assert a != b
-    code = dict(
-        zip((r + c for r in card.rows for c in card.cols), (x for row in card.grid for x in row), strict=True)
-    )
-    return step, code[a] + code[b]
+    return step, cells_of(card)[a] + cells_of(card)[b]
+
+
+def cells_of(card):
+    return {r + c: card.grid[i][j] for i, r in enumerate(card.rows) for j, c in enumerate(card.cols)}
 
 
 def test_passcode_access_rule_to_the_second():
