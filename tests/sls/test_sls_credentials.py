@@ -21,10 +21,11 @@ def card_login(svc, user, card):
     assert step.method == "card"
     a, b = step.positions
     assert a != b
-    code = dict(
-        zip((r + c for r in card.rows for c in card.cols), (x for row in card.grid for x in row), strict=True)
-    )
-    return step, code[a] + code[b]
+    return step, cells_of(card)[a] + cells_of(card)[b]
+
+
+def cells_of(card):
+    return {r + c: card.grid[i][j] for i, r in enumerate(card.rows) for j, c in enumerate(card.cols)}
 
 
 def test_passcode_access_rule_to_the_second():
@@ -91,7 +92,7 @@ def activated_card(svc, user, clock):
     code = svc.issue_temp_passcode(user)
     grant = passcode_login(svc, user, code)
     card = svc.card_view(grant.token)
-    cells = {r + c: card.grid[i][j] for i, r in enumerate(card.rows) for j, c in enumerate(card.cols)}
+    cells = cells_of(card)
     svc.card_activate(grant.token, {p: cells[p] for p in card.activation_positions})
     return svc.card_view(grant.token), code
 
@@ -105,7 +106,7 @@ def test_card_grid_and_activation(svc, alice, clock):
     assert not set(C.CARD_ALPHABET) & set("0OQ1IL2Z5S8BG")
     a, b = card.activation_positions
     assert a != b
-    cells = {r + c: card.grid[i][j] for i, r in enumerate(card.rows) for j, c in enumerate(card.cols)}
+    cells = cells_of(card)
     with pytest.raises(LoginFailed):
         svc.card_activate(grant.token, {a: cells[a], b: "AAA" if cells[b] != "AAA" else "CCC"})
     svc.card_activate(grant.token, {a: cells[a], b: cells[b]})
@@ -140,7 +141,7 @@ def test_card_pair_never_accepted_twice(svc, alice, clock):
     with svc.store.write() as conn:  # force the server to ask a used pair (as a replayed transaction would)
         conn.execute(C.T.transactions.update().values(positions=",".join(sorted(used))))
     a, b = sorted(used)
-    cells = {r + c: card.grid[i][j] for i, r in enumerate(card.rows) for j, c in enumerate(card.cols)}
+    cells = cells_of(card)
     with pytest.raises(LoginFailed):
         svc.login_answer(step.transaction, cells[a] + cells[b], address=ADDR)
 
