@@ -19,7 +19,8 @@ from pathlib import Path
 from sqlalchemy import select, update
 
 from .. import ocra
-from ..registry import check_serial
+from ..errors import PicodscError
+from ..registry import check_serial as _check_serial
 from . import audit, lifecycle, login, sessions, throttle
 from . import credentials as C
 from . import tables as T
@@ -46,6 +47,15 @@ from .views import (  # noqa: F401  (re-exported)
     UserInfo,
     WithdrawalResult,
 )
+
+
+def check_serial(serial) -> str:
+    """The registry's serial rule (8..32 hex digits, upper-cased), as this package's InvalidInput."""
+    try:
+        return _check_serial(serial if isinstance(serial, str) else "")
+    except PicodscError as e:
+        raise InvalidInput("serial", str(e)) from None
+
 
 _ACCESS_ORDER = {"none": 0, "portal-only": 1, "full": 2}
 
