@@ -7,6 +7,11 @@ Contract: /work/wt/SLS-CONTRACT.md (coordination file). Differences and addition
 - ``CardView.activation_positions``: the two positions ``card_activate`` wants answered (a dict
   position -> code). A wrong activation answer raises ``LoginFailed`` and counts as a failed attempt.
 - Dataclasses live in :mod:`picodsc.sls.views` and are re-exported here and by ``picodsc.sls``.
+- Bad serials raise ``InvalidInput("serial", ...)``; a PIN the policy refuses, ``InvalidInput("pin", ...)``.
+- ``Service.maintenance()`` sends a notice only while it is still ahead of the auto-activation (a
+  notice whose moment passed while maintenance did not run is skipped, the activation is not).
+- The per-user login throttle refuses as ``InvalidCredentials`` (not counted as a failure); the
+  per-address one raises ``Throttled``; so do token challenge requests over their rate (per serial+user).
 
 Every method takes its time from the injected clock. Errors are :mod:`picodsc.sls.errors`.
 """
