@@ -18,7 +18,7 @@ from pathlib import Path
 
 from . import bundle
 from .errors import AlreadyProvisioned, DeviceError, MpyVersionMismatch
-from .provision import LOCKED_HINT, RESET, Mpremote
+from .usb import LOCKED_HINT, RESET, Mpremote
 
 _PROBE = """\
 import os, sys
