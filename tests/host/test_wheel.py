@@ -68,6 +68,7 @@ def venv(wheel, tmp_path_factory):
 
 def test_wheel_holds_the_firmware_and_the_boards(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
+    assert "picodsc/py.typed" in names
     for path in [*REPO.glob("firmware/**/*.py"), *REPO.glob("boards/*.py")]:
         assert f"picodsc/{path.relative_to(REPO).as_posix()}" in names
     for path in (REPO / "host_tools").glob("picodsc/**/*.py"):
