@@ -14,7 +14,9 @@ CLI (:mod:`picodsc.cli.errors`) turns an error into a message and an exit code, 
     ├── Conflict
     │   ├── AlreadyProvisioned           .serial (or None), .port: the token holds a configuration
     │   └── AlreadyRegistered            .serial: the registry has it (``replace=True`` overrides)
-    ├── DeviceError                      .port: unreachable, silent, not a picodsc token, refused
+    ├── DeviceError                      .port: unreachable, mpremote failed, the token refused
+    │   ├── DeviceTimeout                .timeout: no answer in time (a locked token says nothing)
+    │   ├── NoFirmware                   the board does not run the picodsc firmware (deploy it)
     │   └── MpyVersionMismatch           .found, .expected: the board's .mpy version
     ├── RegistryError                    .path: the registry database is missing, damaged, busy
     │   └── KeyFileError                 .path: its AES key file is missing, loose, wrong
@@ -116,6 +118,16 @@ class DeviceError(PicodscError):
     def __init__(self, message: str, port: str) -> None:
         super().__init__(message)
         self.port = port
+
+
+class DeviceTimeout(DeviceError):
+    def __init__(self, message: str, port: str, timeout: float) -> None:
+        super().__init__(message, port)
+        self.timeout = timeout
+
+
+class NoFirmware(DeviceError):
+    """The board answers but does not run the picodsc firmware (``picodsc deploy`` first)."""
 
 
 class MpyVersionMismatch(DeviceError):

@@ -10,7 +10,14 @@ secret before it is shown or put in an exception message.
 import secrets
 from collections.abc import Callable
 
-from .errors import AlreadyProvisioned, AlreadyRegistered, DeviceError, PicodscError, UnsupportedSuite
+from .errors import (
+    AlreadyProvisioned,
+    AlreadyRegistered,
+    DeviceError,
+    NoFirmware,
+    PicodscError,
+    UnsupportedSuite,
+)
 from .ocra import DEFAULT_SUITE, Suite, SuiteLike, parse_suite, pin_hash
 from .registry import Registry, check_serial
 from .usb import Mpremote
@@ -42,8 +49,8 @@ def probe(mp: Mpremote) -> tuple[str, bool]:
         parts = line.split()
         if len(parts) == 3 and parts[0] == "PICODSC-PROBE":
             return check_serial(parts[1]), parts[2] == "1"
-    raise DeviceError(f"the device on {mp.port} did not answer like a picodsc token (deploy it first)",
-                      mp.port)
+    raise NoFirmware(f"the device on {mp.port} did not answer like a picodsc token (deploy it first)",
+                     mp.port)
 
 
 def check_suite(suite: SuiteLike) -> Suite:

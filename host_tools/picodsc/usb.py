@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from .errors import DeviceError, InvalidInput, ToolError
+from .errors import DeviceError, DeviceTimeout, InvalidInput, NoFirmware, ToolError
 
 RESET = "import machine; machine.reset()"
 LOCKED_HINT = "a provisioned token locks its USB REPL: factory reset it first"
@@ -68,9 +68,9 @@ class Mpremote:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.communicate()
-            raise DeviceError(
-                f"no answer from {self.port} within {timeout:g} s (is it a token? {LOCKED_HINT})", self.port
-            ) from None
+            raise DeviceTimeout(
+                f"no answer from {self.port} within {timeout:g} s (is it a token? {LOCKED_HINT})", self.port,
+                timeout) from None
         out, err = scrub(out.decode(errors="replace"), redact), scrub(err.decode(errors="replace"), redact)
         if proc.returncode != 0:
             detail = (err.strip() or out.strip()).splitlines()
@@ -78,7 +78,8 @@ class Mpremote:
             if "raw repl" in reason.lower():
                 reason += f" ({LOCKED_HINT})"
             elif "ImportError" in reason:
-                reason += " (no picodsc firmware on it? run `picodsc deploy` first)"
+                raise NoFirmware(f"mpremote on {self.port} failed: {reason} "
+                                 "(no picodsc firmware on it? run `picodsc deploy` first)", self.port)
             raise DeviceError(f"mpremote on {self.port} failed: {reason}", self.port)
         return out
 

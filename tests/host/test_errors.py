@@ -41,6 +41,8 @@ def test_exit_codes_and_click_live_only_in_cli():
     (errors.AlreadyRegistered(SERIAL), EXIT_REFUSED),
     (errors.AlreadyProvisioned("x", "/dev/pts/1", SERIAL), EXIT_REFUSED),
     (errors.MpyVersionMismatch("/dev/pts/1", 5, 6), EXIT_REFUSED),
+    (errors.DeviceTimeout("x", "/dev/pts/1", 30.0), EXIT_REFUSED),
+    (errors.NoFirmware("x", "/dev/pts/1"), EXIT_REFUSED),
     (errors.KeyFileError("x", "/k"), EXIT_REFUSED),
     (errors.ToolError("x"), EXIT_REFUSED),
 ])
