@@ -327,8 +327,10 @@ class Registry:
     # -- challenges -----------------------------------------------------------------------------
     def add_challenge(self, db: sqlite3.Connection, serial: str, challenge: str, issued: float,
                       purge_before: float) -> bool:
-        """Record a pending challenge (purging those issued before ``purge_before``); False if taken."""
-        db.execute("DELETE FROM challenges WHERE issued < ?", (purge_before,))
+        """Record a pending challenge (purging unused ones issued before ``purge_before``); False if
+        taken. Used challenges are never purged: a used challenge is never drawn (or accepted) again for
+        the serial, so an observed (challenge, response) pair cannot replay after any delay."""
+        db.execute("DELETE FROM challenges WHERE issued < ? AND used = 0", (purge_before,))
         try:
             db.execute("INSERT INTO challenges (serial, challenge, issued) VALUES (?, ?, ?)",
                        (serial, challenge, issued))
