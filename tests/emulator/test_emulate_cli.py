@@ -16,10 +16,12 @@ import pytest
 from picodsc import bundle
 from picodsc import ocra as host_ocra
 from picodsc.cli import main as cli_main
-from picodsc.emulator.control import parse_keys, screen_line, token_serial
 from picodsc.emulator.harness import Emulator
+from picodsc.emulator.image import token_serial
+from picodsc.emulator.keys import parse_keys
+from picodsc.emulator.render import PNG_BORDER, PNG_SCALE, art
 from picodsc.emulator.screen import Screen
-from picodsc.emulator.terminal import PNG_BORDER, PNG_SCALE, TerminalUI, halfblock_lines
+from picodsc.emulator.terminal import TerminalUI
 from PIL import Image
 
 SUITE = "OCRA-1:HOTP-SHA256-8:QN06-PSHA256"
@@ -93,7 +95,8 @@ def test_png_alone_and_bad_usage(tmp_path, capsys):
     assert Image.open(png).size == png_size(128, 64)
     code, out, err = run(capsys, "emulate", "--flash", str(img), "--keys", "PRESS 1 ENTER", "--screen")
     assert code == 2
-    assert "unknown key 'ENTER'; valid keys: PRESS OK DEL 0 1 2 3 4 5 6 7 8 9 and WAIT:<ms>" in err
+    assert "unknown key 'ENTER'; valid keys: PRESS OK DEL 0 1 2 3 4 5 6 7 8 9 # * A B C D and WAIT:<ms>" \
+        in err
     assert run(capsys, "emulate", "--flash", str(img), "--keys", "WAIT:x")[0] == 2
     assert run(capsys, "emulate", "--serve", "--keys", "PRESS")[0] == 2
     assert run(capsys, "emulate", "--control", str(tmp_path / "sock"))[0] == 2
@@ -111,7 +114,9 @@ def test_image_errors(tmp_path, capsys):
     img = tmp_path / "busy.img"
     with Emulator(img):
         code, _, err = run(capsys, "emulate", "--flash", str(img), "--keys", "PRESS", "--screen")
-    assert (code, err) == (1, f"error: image {img} is in use by another emulator\n")
+    assert (code, err) == (1, f"error: image {img} is in use by another emulator (pid {os.getpid()}, this "
+                              "process); to run a second emulator give it its own image: picodsc emulate "
+                              "--flash OTHER.img\n")
     code, _, err = run(capsys, "emulate", "--flash", str(tmp_path / "no" / "t.img"), "--keys", "PRESS")
     assert code == 1 and "no directory" in err
 
@@ -121,18 +126,19 @@ def test_parse_keys():
         ("press", "PRESS"), ("press", "1"), ("press", "OK"), ("wait", 20), ("press", "DEL")]
 
 
-def test_halfblocks_and_screen_line_roundtrip():
+def test_halfblocks_and_screen_wire_roundtrip():
     data = bytearray(128 * 64 // 8)
     data[0] = 0b01  # (0, 0)
     data[1] = 0b10  # (1, 1)
     data[2] = 0b11  # (2, 0) and (2, 1)
     data[7 * 128 + 127] = 0x80  # (127, 63)
     s = Screen(128, 64, bytes(data))
-    lines = halfblock_lines(s)
+    lines = art(s, "half")
     assert len(lines) == 32 and all(len(ln) == 128 for ln in lines)
     assert lines[0][:4] == "▀▄█ " and lines[31][-1] == "▄"
-    assert screen_line(s) == "ok 128 64 1 0 " + data.hex()
-    assert halfblock_lines(Screen(128, 32, bytes([255]) * 512, on=False)) == [" " * 128] * 16
+    assert s.to_wire() == "128 64 1 0 " + data.hex()
+    assert Screen.from_wire(s.to_wire()).pixels == s.pixels
+    assert art(Screen(128, 32, bytes([255]) * 512, on=False), "half") == [" " * 128] * 16
 
 
 def test_terminal_ui_drives_the_keypad(tmp_path):
@@ -154,13 +160,14 @@ def test_terminal_ui_drives_the_keypad(tmp_path):
         assert ui.handle(b"p12\x1b[D3\x7f34\r")  # an arrow key's escape sequence is skipped
         screen = emu.screen()
         assert screen.text() == ["CHALLNG>"]
-        lines = ui.lines(screen)
+        lines = ui.lines(screen, 140, 40)
         assert ui.handle(b"q") is False
     assert lines[0].startswith("┌─ test ─") and len(lines[0]) == 130
-    assert lines[1:33] == ["│" + ln + "│" for ln in halfblock_lines(screen)]
+    assert lines[1:33] == ["│" + ln + "│" for ln in art(screen, "half")]
     assert lines[33] == "└" + "─" * 128 + "┘"
-    assert lines[34:] == ["keys: 0-9 digits   Enter OK   Backspace DEL   p PRESS   q quit", "note line",
-                          "last key: OK"]
+    assert lines[34:] == [
+        "keys: 0-9   Enter OK   Backspace DEL   p PRESS   w factory reset   ? notes   q quit",
+        "note line", "last key: OK   (p switches the token off)"]
     assert out.text.startswith("\x1b[H") and "█" in out.text
 
 

@@ -7,8 +7,9 @@ import stat
 
 import pytest
 from picodsc import bundle
-from picodsc.emulator.control import ControlServer, RemoteEmulator, run_keys
+from picodsc.emulator.control import ControlServer, RemoteEmulator
 from picodsc.emulator.harness import Emulator
+from picodsc.emulator.keys import run_keys
 from picodsc.errors import PicodscError
 
 CFG = json.dumps({"v": 1, "suite": "OCRA-1:HOTP-SHA256-8:QN06-PSHA256", "key": bytes(range(32)).hex()})
@@ -41,7 +42,8 @@ def test_protocol_and_client(emu, tmp_path):
         assert ask(path, "keys PRESS 1 2", "bogus", "keys PRESS FOO") == [
             "ok",
             "err unknown command 'bogus': use keys, screen or stats",
-            "err unknown key 'FOO'; valid keys: PRESS OK DEL 0 1 2 3 4 5 6 7 8 9 and WAIT:<ms>",
+            "err unknown key 'FOO'; valid keys: PRESS OK DEL 0 1 2 3 4 5 6 7 8 9 # * A B C D and WAIT:<ms> "
+            "(KEY:<ms> holds a key, K1+K2:<ms> a chord, HOLD:KEY ... UP:KEY)",
         ]
         with RemoteEmulator(path) as remote:
             assert remote.screen().text() == ["PIN>*2"]

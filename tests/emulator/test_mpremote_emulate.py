@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from picodsc import ocra as host_ocra
-from picodsc.emulator.control import token_serial
+from picodsc.emulator.image import token_serial
 
 SUITE = "OCRA-1:HOTP-SHA256-8:QN06-PSHA256"
 KEY = bytes(range(50, 82))
