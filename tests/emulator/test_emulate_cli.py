@@ -115,8 +115,7 @@ def test_image_errors(tmp_path, capsys):
     with Emulator(img):
         code, _, err = run(capsys, "emulate", "--flash", str(img), "--keys", "PRESS", "--screen")
     assert (code, err) == (1, f"error: image {img} is in use by another emulator (pid {os.getpid()}, this "
-                              "process); to run a second emulator give it its own image: picodsc emulate "
-                              "--flash OTHER.img\n")
+                              "process); run another emulator with its own image: --flash OTHER.img\n")
     code, _, err = run(capsys, "emulate", "--flash", str(tmp_path / "no" / "t.img"), "--keys", "PRESS")
     assert code == 1 and "no directory" in err
 

@@ -14,6 +14,7 @@ from ..errors import PicodscError, UsageError
 BLOCK_SIZE = 4096
 DEFAULT_BLOCKS = 512
 MIN_BLOCKS = 16
+_COMMAND_SHOWN = 40  # characters of the holder's command line in the in-use message (one line)
 
 
 def data_dir():
@@ -97,8 +98,8 @@ def lock(image):
 
 def in_use_message(image):
     """Which process holds ``image`` and how to run another emulator."""
-    return (f"image {image} is in use by another emulator ({holder(image)}); to run a second "
-            "emulator give it its own image: picodsc emulate --flash OTHER.img")
+    return (f"image {image} is in use by another emulator ({holder(image)}); "
+            "run another emulator with its own image: --flash OTHER.img")
 
 
 def holder(image):
@@ -117,4 +118,6 @@ def holder(image):
     if len(words) > 1 and words[0].startswith("python"):
         words = words[1:]  # `python .../picodsc demo` -> `picodsc demo`
     command = " ".join(words)
-    return f"pid {pid}: {command[:80]}" if command else f"pid {pid}"
+    if len(command) > _COMMAND_SHOWN:
+        command = command[: _COMMAND_SHOWN - 3] + "..."
+    return f"pid {pid}: {command}" if command else f"pid {pid}"

@@ -118,8 +118,9 @@ class TerminalUI:
     """
 
     def __init__(self, emu, title="picodsc", notes=(), keys=KEY_NAMES, stdin=None, stdout=None, poll_s=0.05,
-                 pace_s=0.15):
+                 pace_s=0.15, clock=time.monotonic):
         self.emu = emu
+        self.clock = clock
         # Keys typed faster than a finger presses them are queued: in realtime a press holds the key
         # 100 ms, and the same key pressed again while still held would be lost.
         self.pace_s = pace_s
@@ -187,21 +188,21 @@ class TerminalUI:
 
     def queue(self, step, status=None):
         """Queue a key step (:mod:`picodsc.emulator.keys`); the status line says what it does."""
-        for n, (method, args, seconds) in enumerate(actions(step, self.pace_s)):
-            text = status if n == 0 and status else (f"last key: {args[0]}" if method == "press" else None)
+        for method, args, seconds in actions(step, self.pace_s):
+            text = status or (f"last key: {args[0]}" if method == "press" else None)
             self._queue.append((method, args, seconds, text))
 
     def pump(self):
         """Run the queued key actions that are due; returns seconds until the next one (or None)."""
         while self._queue:
-            now = time.monotonic()
+            now = self.clock()
             if now < self._next_at:
                 return self._next_at - now
             method, args, seconds, text = self._queue.pop(0)
             if text:
                 self.status = text
             getattr(self.emu, method)(*args)
-            self._next_at = time.monotonic() + seconds
+            self._next_at = self.clock() + seconds
             self.draw()
         return None
 

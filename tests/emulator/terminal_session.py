@@ -1,0 +1,50 @@
+"""Test helper (not a test module): run a `picodsc` command on a pseudo-terminal of a given size."""
+
+import fcntl
+import os
+import select
+import struct
+import subprocess
+import sys
+import termios
+import time
+from pathlib import Path
+
+PICODSC = str(Path(sys.executable).parent / "picodsc")
+
+
+def run_in_pty(argv, env=None, cols=140, rows=45, until=b"q quit", keys=b"q", timeout=90):
+    """Start ``picodsc ARGV`` on a ``cols`` x ``rows`` pty, wait for ``until`` in its output, type ``keys``,
+    wait for it to exit; returns (exit code, everything it printed, decoded)."""
+    master, slave = os.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+    proc = subprocess.Popen([PICODSC, *argv], stdin=slave, stdout=slave, stderr=slave, env=env)
+    os.close(slave)
+    out = b""
+    try:
+        deadline = time.monotonic() + timeout
+        while until not in out and proc.poll() is None:
+            left = deadline - time.monotonic()
+            assert left > 0, out[-800:]
+            if select.select([master], [], [], min(left, 0.2))[0]:
+                try:
+                    out += os.read(master, 65536)
+                except OSError:  # EIO: it closed the terminal
+                    break
+        if proc.poll() is None:
+            os.write(master, keys)
+        code = proc.wait(timeout=30)
+        while select.select([master], [], [], 0.2)[0]:
+            try:
+                data = os.read(master, 65536)
+            except OSError:
+                break
+            if not data:
+                break
+            out += data
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+        os.close(master)
+    return code, out.decode(errors="replace")
