@@ -165,7 +165,7 @@ def test_terminal_ui_drives_the_keypad(tmp_path):
     assert lines[1:33] == ["│" + ln + "│" for ln in art(screen, "half")]
     assert lines[33] == "└" + "─" * 128 + "┘"
     assert lines[34:] == [
-        "keys: 0-9   Enter OK   Backspace DEL   p PRESS   w factory reset   ? notes   q quit",
+        "0-9  Enter OK  Backspace DEL  p PRESS  w factory reset  ? notes  q quit",
         "note line", "last key: OK   (p switches the token off)"]
     assert out.text.startswith("\x1b[H") and "█" in out.text
 

@@ -65,7 +65,8 @@ def test_the_sizes_of_the_renderings():
     (BIG, 80, 24, "braille"),
     (BIG, 66, 21, "braille"),
     (BIG, 65, 40, None),
-    (BIG, 80, 20, None),
+    (BIG, 80, 20, "braille"),
+    (BIG, 80, 19, None),
     (SMALL, 80, 24, "quarter"),
     (SMALL, 130, 20, "half"),
     (SMALL, 66, 13, "braille"),
@@ -93,8 +94,7 @@ def test_the_token_is_readable_in_the_window(cols, rows, kind):
 def test_80x24_in_full():
     lines = ui_lines(text_screen(["PIN>*2"]), 80, 24, notes=["USB serial: /dev/pts/7"])
     assert lines[18:] == [
-        "keys: 0-9 # * A B C D   Enter OK   Backspace DEL   p PRESS   w factory reset",
-        "? notes   q quit",
+        "0-9 # * A-D  Enter OK  Backspace DEL  p PRESS  w factory reset  ? notes  q quit",
         "USB serial: /dev/pts/7",
         "last key: 2   (p switches the token off)",
     ]
@@ -121,15 +121,16 @@ def test_notes_go_beside_below_or_on_their_own_page():
     notes = ["demo token 0123456789ABCDEF, PIN 4071. In another terminal: "
              "/very/long/path/to/a/venv/bin/picodsc challenge --serial 0123456789ABCDEF "
              "--registry /root/.local/share/picodsc/demo/registry.sqlite3",
-             "then here: press p until PIN> shows"]
+             "then here: press p until PIN> shows", "check the response with: picodsc verify"]
     screen = text_screen(["PIN>"])
     wide = ui_lines(screen, 120, 40, notes=notes)  # quarter blocks, 52 columns beside them
     assert wide[0].startswith("┌") and wide[0].endswith("demo token 0123456789ABCDEF, PIN 4071. In another")
     assert all(len(ln) <= 120 for ln in wide)
-    small = ui_lines(screen, 80, 24, notes=notes)  # braille: no room beside, 3 rows below
-    assert small[20:23] == [
+    small = ui_lines(screen, 80, 24, notes=notes)  # braille: no room beside, 4 rows below
+    assert small[19:23] == [
         "demo token 0123456789ABCDEF, PIN 4071. In another terminal:",
         "/very/long/path/to/a/venv/bin/picodsc challenge --serial 0123456789ABCDEF",
+        "--registry /root/.local/share/picodsc/demo/registry.sqlite3",
         "(? shows all the notes)",
     ]
     ui = TerminalUI(emu=None, notes=notes)
@@ -150,7 +151,8 @@ def test_the_board_legends_are_keys():
     assert "q" not in typed and "w" not in typed and "?" not in typed
     small = {chr(b): k for b, k in keymap(board_keys(SMALL)).items()}
     assert "a" not in small and small["*"] == "*" and small["p"] == "PRESS"
-    assert legend(board_keys(SMALL))[0] == "keys: 0-9 # *"
+    assert legend(board_keys(SMALL))[0] == "0-9 # *"
+    assert legend(board_keys(BIG))[0] == "0-9 # * A-D"
 
 
 class Recorder:

@@ -71,7 +71,10 @@ def test_the_token_in_tmux_80x24_then_120x40_and_a_factory_reset(tmp_path):
         pane.wait("braille", [])  # drawn in braille, the token is off
         assert all(len(row) <= 80 for row in pane.lines())
         assert pane.lines()[17] == "└" + "─" * 64 + "┘"
-        assert "the token is off: press p until PIN> shows" in pane.lines()[21]
+        assert pane.lines()[18:20] == [
+            "0-9 # * A-D  Enter OK  Backspace DEL  p PRESS  w factory reset  ? notes  q quit",
+            "USB serial (mpremote connect ...): /dev/pts/" + pane.lines()[19].rpartition("/")[2]]
+        assert "the token is off: press p until PIN> shows" in pane.lines()[20]
         pane.tmux("send-keys", "-t", "t", "p", "1", "2")
         pane.wait("braille", ["PIN>*2"])
 

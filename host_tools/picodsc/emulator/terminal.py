@@ -41,10 +41,12 @@ def keymap(keys=KEY_NAMES):
 
 
 def legend(keys=KEY_NAMES, notes=False):
-    """The key help as separate items (wrapped to the window by the UI)."""
+    """The key help as separate items (wrapped to the window by the UI), e.g. ``0-9 # * A-D``."""
     extra = [k for k in keys if len(k) == 1 and not k.isdigit()]
-    items = ["keys: 0-9" + (" " + " ".join(extra) if extra else ""), "Enter OK", "Backspace DEL",
-             "p PRESS", "w factory reset"]
+    letters = [k for k in extra if k.isalpha()]
+    if len(letters) >= 3 and [ord(k) for k in letters] == list(range(ord(letters[0]), ord(letters[-1]) + 1)):
+        extra = [k for k in extra if not k.isalpha()] + [f"{letters[0]}-{letters[-1]}"]
+    items = [" ".join(["0-9", *extra]), "Enter OK", "Backspace DEL", "p PRESS", "w factory reset"]
     return items + (["? notes"] if notes else []) + ["q quit"]
 
 
@@ -59,7 +61,7 @@ def boxed(lines, title=""):
     return out
 
 
-def wrap_items(items, width, sep="   "):
+def wrap_items(items, width, sep="  "):
     """Items joined with ``sep`` into lines of at most ``width`` (an item is never split unless too long)."""
     lines, cur = [], ""
     for item in items:
