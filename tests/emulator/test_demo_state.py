@@ -6,10 +6,10 @@ import os
 import re
 import subprocess
 
+from emulator_helpers import PICODSC, run_in_pty
 from picodsc import bundle
 from picodsc.emulator.harness import Emulator
 from picodsc.emulator.image import token_serial
-from terminal_session import PICODSC, run_in_pty
 
 INSTRUCTIONS = re.compile(r"demo token ([0-9A-F]{16}), PIN 4071\. In another terminal: "
                           r"(\S*picodsc) challenge --serial \1 --registry (\S+)")

@@ -1,49 +1,16 @@
 """`picodsc demo` (what `make emulate` runs) on a pseudo-terminal, then its printed instructions."""
 
-import fcntl
 import os
 import re
-import select
 import shutil
-import struct
 import subprocess
-import sys
-import termios
-import time
-from pathlib import Path
 
-PICODSC = str(Path(sys.executable).parent / "picodsc")
+from emulator_helpers import PICODSC, run_in_pty
 
 
 def run_demo(env):
     """Start the demo in a 140x45 pty, wait for the UI, quit with q; returns (exit code, output text)."""
-    master, slave = os.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 45, 140, 0, 0))
-    proc = subprocess.Popen([PICODSC, "demo"], stdin=slave, stdout=slave, stderr=slave, env=env)
-    os.close(slave)
-    out = b""
-    try:
-        deadline = time.monotonic() + 60
-        while b"q quit" not in out:
-            left = deadline - time.monotonic()
-            assert left > 0 and select.select([master], [], [], left)[0], out[-500:]
-            out += os.read(master, 65536)
-        os.write(master, b"q")
-        code = proc.wait(timeout=30)
-        while select.select([master], [], [], 0.2)[0]:
-            try:
-                data = os.read(master, 65536)
-            except OSError:  # EIO: the demo closed the terminal
-                break
-            if not data:
-                break
-            out += data
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        proc.wait()
-        os.close(master)
-    return code, out.decode(errors="replace")
+    return run_in_pty(["demo"], env, cols=140, rows=45)
 
 
 def cli(env, *argv):

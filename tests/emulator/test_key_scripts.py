@@ -1,29 +1,11 @@
 """The one key-script parser (picodsc.emulator.keys): plain keys, legends, holds, chords, waits, errors."""
 
 import pytest
+from emulator_helpers import KeyRecorder
 from picodsc.emulator.keys import KEY_NAMES, actions, board_keys, parse_keys, run_keys
 from picodsc.errors import UsageError
 
 BIG, SMALL = "pico_4x4_128x64", "pico_3x4_128x32"
-
-
-class Recorder:
-    """An emulator that records the calls a script makes."""
-
-    def __init__(self):
-        self.calls = []
-
-    def press(self, key, hold_ms=100):
-        self.calls.append(("press", key, hold_ms))
-
-    def down(self, key):
-        self.calls.append(("down", key))
-
-    def up(self, key):
-        self.calls.append(("up", key))
-
-    def advance(self, ms):
-        self.calls.append(("advance", ms))
 
 
 def test_board_keys_are_functions_digits_and_legends():
@@ -64,12 +46,12 @@ def test_without_a_board_names_are_only_checked_for_form():
 
 
 def test_run_keys_makes_the_calls_and_lets_go_of_held_keys():
-    emu = Recorder()
+    emu = KeyRecorder()
     run_keys(emu, "DEL+PRESS:3500 OK HOLD:DEL HOLD:PRESS WAIT:3000")
     assert emu.calls == [
         ("down", "DEL"), ("press", "PRESS", 3500), ("up", "DEL"), ("press", "OK", 100),
         ("down", "DEL"), ("down", "PRESS"), ("advance", 3000), ("up", "PRESS"), ("up", "DEL")]
-    emu = Recorder()
+    emu = KeyRecorder()
     run_keys(emu, "HOLD:DEL UP:DEL HOLD:1", release=False)  # a served emulator: keys stay held
     assert emu.calls == [("down", "DEL"), ("up", "DEL"), ("down", "1")]
 

@@ -5,6 +5,7 @@ No terminal needed: everything renders to a given size."""
 import random
 
 import pytest
+from emulator_helpers import KeyRecorder
 from picodsc.emulator.keys import board_keys
 from picodsc.emulator.render import BY_SIZE, art, art_size, pixels_from_art
 from picodsc.emulator.screen import Screen, font
@@ -155,23 +156,6 @@ def test_the_board_legends_are_keys():
     assert legend(board_keys(BIG))[0] == "0-9 # * A-D"
 
 
-class Recorder:
-    def __init__(self):
-        self.calls = []
-
-    def press(self, key, hold_ms=100):
-        self.calls.append(("press", key, hold_ms))
-
-    def down(self, key):
-        self.calls.append(("down", key))
-
-    def up(self, key):
-        self.calls.append(("up", key))
-
-    def screen(self):
-        return text_screen([])
-
-
 class Clock:
     def __init__(self):
         self.t = 0.0
@@ -189,7 +173,7 @@ class Sink:
 
 
 def test_w_holds_del_and_press_for_the_factory_reset_paced_like_fingers():
-    emu, clock = Recorder(), Clock()
+    emu, clock = KeyRecorder(text_screen([])), Clock()
     ui = TerminalUI(emu, keys=board_keys(BIG), stdout=Sink(), clock=clock, pace_s=0.15)
     assert ui.handle(b"w*")
     assert emu.calls == [("down", "DEL")]

@@ -8,12 +8,12 @@ import subprocess
 import time
 
 import pytest
+from emulator_helpers import PICODSC
 from picodsc import bundle
 from picodsc.emulator.harness import Emulator
 from picodsc.emulator.image import token_serial
 from picodsc.emulator.render import art_size, pixels_from_art
 from picodsc.emulator.screen import Screen
-from terminal_session import PICODSC
 
 pytestmark = pytest.mark.skipif(
     shutil.which("tmux") is None,

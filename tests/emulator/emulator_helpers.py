@@ -1,4 +1,5 @@
-"""Test helper (not a test module): run a `picodsc` command on a pseudo-terminal of a given size."""
+"""Test helpers (not a test module): a `picodsc` command on a pseudo-terminal of a given size; an emulator
+stand-in that records the key calls made on it."""
 
 import fcntl
 import os
@@ -48,3 +49,26 @@ def run_in_pty(argv, env=None, cols=140, rows=45, until=b"q quit", keys=b"q", ti
         proc.wait()
         os.close(master)
     return code, out.decode(errors="replace")
+
+
+class KeyRecorder:
+    """Stands in for an emulator: records ``press``/``down``/``up``/``advance``; ``screen()`` is ``blank``."""
+
+    def __init__(self, blank=None):
+        self.calls = []
+        self.blank = blank
+
+    def press(self, key, hold_ms=100):
+        self.calls.append(("press", key, hold_ms))
+
+    def down(self, key):
+        self.calls.append(("down", key))
+
+    def up(self, key):
+        self.calls.append(("up", key))
+
+    def advance(self, ms):
+        self.calls.append(("advance", ms))
+
+    def screen(self):
+        return self.blank
