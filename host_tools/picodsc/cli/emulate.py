@@ -50,11 +50,16 @@ Examples:
 """
 
 
+def _image_options(f):
+    """--flash IMAGE and --board NAME (emulate and demo)."""
+    f = click.option("--board", default=bundle.DEFAULT_BOARD, show_default=True,
+                     help="board definition from boards/")(f)
+    return click.option("--flash", "image", type=click.Path(dir_okay=False), default=None,
+                        help="flash image file (default: token.img in the user data directory)")(f)
+
+
 @cli.command("emulate", help=_EMULATE_HELP)
-@click.option("--flash", "image", type=click.Path(dir_okay=False), default=None,
-              help="flash image file (default: token.img in the user data directory)")
-@click.option("--board", default=bundle.DEFAULT_BOARD, show_default=True,
-              help="board definition from boards/")
+@_image_options
 @click.option("--keys", default=None, help='key script, e.g. "PRESS 1 2 3 4 OK WAIT:500"')
 @click.option("--screen", "show_screen", is_flag=True, help="print the decoded screen text at the end")
 @click.option("--png", type=click.Path(dir_okay=False), default=None,
@@ -106,10 +111,7 @@ Examples:
 
 
 @cli.command("demo", help=_DEMO_HELP)
-@click.option("--flash", "image", type=click.Path(dir_okay=False), default=None,
-              help="flash image file (default: token.img in the user data directory)")
-@click.option("--board", default=bundle.DEFAULT_BOARD, show_default=True,
-              help="board definition from boards/")
+@_image_options
 @click.option("--reset", is_flag=True, help="delete the image and the demo registry, then start over")
 def demo_command(image, board, reset):
     from ..emulator.demo import demo
