@@ -8,6 +8,7 @@ import errno
 import fcntl
 import os
 from pathlib import Path
+from typing import IO
 
 from ..errors import PicodscError, UsageError
 
@@ -17,18 +18,18 @@ MIN_BLOCKS = 16
 _COMMAND_SHOWN = 40  # characters of the holder's command line in the in-use message (one line)
 
 
-def data_dir():
+def data_dir() -> Path:
     """The user data directory of picodsc (the default image, the demo registry)."""
     import platformdirs
 
     return Path(platformdirs.user_data_dir("picodsc"))
 
 
-def default_image():
+def default_image() -> Path:
     return data_dir() / "token.img"
 
 
-def image_path(image=None):
+def image_path(image: str | os.PathLike | None = None) -> Path:
     """The flash image to use: ``image`` or the default ``<user data dir>/token.img`` (its directory made)."""
     if image is not None:
         return Path(image)
@@ -40,7 +41,7 @@ def image_path(image=None):
     return default_image()
 
 
-def token_serial(image):
+def token_serial(image: str | os.PathLike) -> str:
     """The serial of the token in ``image``: its flash unique ID (first 8 bytes of the last block)."""
     try:
         with open(image, "rb") as f:
@@ -50,7 +51,7 @@ def token_serial(image):
         raise PicodscError(f"cannot read image {image}: {e.strerror}") from None
 
 
-def check_image(img, blocks=None):
+def check_image(img: str | os.PathLike, blocks: int | None = None) -> int:
     """The number of blocks of image ``img`` (existing: checked; new: ``blocks`` or the default)."""
     img = Path(img)
     if img.exists():
@@ -72,11 +73,11 @@ def check_image(img, blocks=None):
     return n
 
 
-def lock_path(image):
+def lock_path(image: str | os.PathLike) -> Path:
     return Path(str(image) + ".lock")
 
 
-def lock(image):
+def lock(image: str | os.PathLike) -> IO[str]:
     """Lock ``image`` for this process; returns the open lock file (closing it unlocks)."""
     path = lock_path(image)
     try:
@@ -96,13 +97,13 @@ def lock(image):
     return f
 
 
-def in_use_message(image):
+def in_use_message(image: str | os.PathLike) -> str:
     """Which process holds ``image`` and how to run another emulator."""
     return (f"image {image} is in use by another emulator ({holder(image)}); "
             "run another emulator with its own image: --flash OTHER.img")
 
 
-def holder(image):
+def holder(image: str | os.PathLike) -> str:
     """``"pid N: COMMAND"`` of the process holding the lock of ``image`` (as far as it can be told)."""
     try:
         pid = int(lock_path(image).read_text().split()[0])

@@ -16,6 +16,7 @@ Steps: ``("press", key)``, ``("hold", (k1, k2, ...), ms)``, ``("down", key)``, `
 
 import ast
 import time
+from typing import Any
 
 from ..errors import UsageError
 
@@ -27,7 +28,7 @@ PACE_S = 0.3  # realtime: wall time per plain key press
 _NAME_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789*#_")
 
 
-def board_keys(board):
+def board_keys(board: str) -> tuple[str, ...]:
     """Every key name of ``board`` (a board name or ``.py`` path): functions, digits, then legends."""
     from pathlib import Path
 
@@ -64,7 +65,7 @@ def _name(word, name, valid):
     return name
 
 
-def parse_keys(script, valid=None):
+def parse_keys(script: str, valid: tuple[str, ...] | None = None) -> list[tuple]:
     """``"PRESS 1 DEL+PRESS:3500 WAIT:200"`` -> steps (module docstring). ``valid``: the allowed key
     names (default: any well-formed name; the emulated board refuses the ones it does not have)."""
     steps = []
@@ -83,7 +84,7 @@ def parse_keys(script, valid=None):
     return steps
 
 
-def actions(step, pace_s=PACE_S):
+def actions(step: tuple, pace_s: float = PACE_S) -> list[tuple[str, tuple, float]]:
     """One step as the calls it makes: ``[(method, args, wall seconds it takes in realtime)]``."""
     kind = step[0]
     if kind == "hold":
@@ -96,7 +97,7 @@ def actions(step, pace_s=PACE_S):
     return [(kind, (step[1],), pace_s if kind == "press" else pace_s / 2)]
 
 
-def run_keys(emu, steps, pace=False, release=True):
+def run_keys(emu: Any, steps: str | list[tuple], pace: bool = False, release: bool = True) -> None:
     """Run a script (text or :func:`parse_keys` steps) on ``emu`` (its ``press(key, ms)``, ``down``,
     ``up``, ``advance``). ``pace``: realtime, so take the keys' time on the wall clock. ``release``:
     let go of keys still held (``HOLD:``) at the end."""

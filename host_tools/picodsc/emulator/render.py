@@ -10,7 +10,10 @@ Every rendering draws the panel at true resolution, packing a block of pixels in
 with it). Everything takes a :class:`picodsc.emulator.screen.Screen`.
 """
 
+import os
+
 from ..errors import PicodscError
+from .screen import Screen
 
 # kind -> (pixels across, pixels down, cell bit positions (dx, dy) from bit 0 up)
 KINDS = {
@@ -32,20 +35,20 @@ PNG_ON = (150, 215, 255)  # the blue-white of a typical SSD1306 panel
 PNG_OFF = (8, 10, 14)
 
 
-def lit_rows(screen):
+def lit_rows(screen: Screen) -> list[list[int]]:
     """Rows of 0/1 as the panel glows (all dark while the display is off)."""
     if not screen.on:
         return [[0] * screen.width for _ in range(screen.height)]
     return screen.pixels
 
 
-def art_size(width, height, kind):
+def art_size(width: int, height: int, kind: str) -> tuple[int, int]:
     """(columns, rows) of the drawing of a ``width`` x ``height`` panel."""
     across, down, _ = KINDS[kind]
     return -(-width // across), -(-height // down)
 
 
-def art(screen, kind="half"):
+def art(screen: Screen, kind: str = "half") -> list[str]:
     """The panel as text rows of one rendering ``kind`` (see the module docstring)."""
     across, down, bits = KINDS[kind]
     chars = _CHARS[kind]
@@ -65,7 +68,7 @@ def art(screen, kind="half"):
     return out
 
 
-def pixels_from_art(lines, kind, width, height):
+def pixels_from_art(lines: list[str], kind: str, width: int, height: int) -> list[list[int]]:
     """``pixels[y][x]`` read back from :func:`art` rows (ValueError on a character it never draws)."""
     across, down, bits = KINDS[kind]
     values = _VALUES[kind]
@@ -82,7 +85,8 @@ def pixels_from_art(lines, kind, width, height):
     return pixels
 
 
-def write_png(screen, path, scale=PNG_SCALE, border=PNG_BORDER):
+def write_png(screen: Screen, path: str | os.PathLike, scale: int = PNG_SCALE,
+              border: int = PNG_BORDER) -> None:
     """A screenshot of the panel: each pixel ``scale``x``scale``, ``border`` pixels of black glass."""
     from PIL import Image
 
