@@ -100,3 +100,16 @@ def bare_board(path, *files, **kw):
     pty, in real time: an unprovisioned token sleeping in virtual time would not see mpremote's Ctrl-C.
     Not started: use it in a ``with``."""
     return Emulator(path, serial="pty", realtime=True, files=[("/main.py", BARE_MAIN), *files], **kw)
+
+
+def hold_del_press(emu, ms=3_200):
+    """The factory reset gesture: PRESS held ``ms`` while DEL is down (3 s asks to wipe)."""
+    emu.down("DEL")
+    emu.press("PRESS", ms)
+    emu.up("DEL")
+
+
+def factory_reset(emu):
+    """Hold DEL + PRESS 3 s and confirm with OK: the token wipes itself."""
+    hold_del_press(emu)
+    emu.press_keys("OK")
