@@ -35,11 +35,6 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
-@pytest.fixture
-def device_port(request):
-    return request.config.getoption("--device")
-
-
 # -- the registry ----------------------------------------------------------------------------------
 
 @pytest.fixture
