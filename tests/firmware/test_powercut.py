@@ -32,75 +32,26 @@ LONG = os.environ.get("HYPOTHESIS_PROFILE") == "long"  # `make test-long`: torn 
 # Runs inside MicroPython (support.firmware_stubs.mp_run: real firmware, stub `machine`).
 _HARNESS = r"""
 import os, sys, vfs, json
+import emu_flash
 from binascii import hexlify, unhexlify
 from dsc import config, ocra, hashes, app
 
-# The firmware's own modules stay loaded: after vfs.umount('/') the host path they came from is gone.
-app._release = lambda: None
-BS = 4096
+# The token releases its configuration modules after use and imports them again (dsc.app._release).
+# Once littlefs is the root, the package's host directory is gone: base_image() mounts the bundle's
+# compiled dsc/ (what the token runs) in its place.
+import dsc
+BS = emu_flash.BLOCK_SIZE
 FF = b"\xff" * BS
+Cut = emu_flash.PowerCut
 
 
-class Cut(Exception):
-    pass
-
-
-class Flash:
-    # RAM NOR flash: a program only clears bits, erase (ioctl 6) sets a block to 0xFF. After `limit`
-    # operations (-1: no limit) the power is gone: the next one is skipped or torn (half done) and
-    # raises Cut, as does any later one (a stale file object's finalizer must not write either).
-    def __init__(self, data, limit=-1, torn=False):
-        self.data = data
-        self.limit = limit
-        self.torn = torn
-        self.programs = self.erases = self.overprograms = 0
-        self.cut = False
-
-    def _power(self):
-        if self.cut:
-            raise Cut()
-        if self.limit >= 0 and self.programs + self.erases >= self.limit:
-            self.cut = True
-            return False
-        return True
-
-    def readblocks(self, block, buf, offset=0):
-        a = block * BS + offset
-        buf[:] = memoryview(self.data)[a : a + len(buf)]
-
-    def writeblocks(self, block, buf, offset=None):
-        if offset is None:
-            self._erase(block)
-            offset = 0
-        whole = self._power()
-        n = len(buf) if whole else (len(buf) // 2 if self.torn else 0)
-        a = block * BS + offset
-        if self.data[a : a + n] != FF[:n]:
-            self.overprograms += 1  # littlefs programmed bytes it had not erased: NOR ANDs them
-            for i in range(n):
-                self.data[a + i] &= buf[i]
-        else:
-            self.data[a : a + n] = memoryview(buf)[:n]
-        if not whole:
-            raise Cut()
-        self.programs += 1
-
-    def _erase(self, block):
-        whole = self._power()
-        n = BS if whole else (BS // 2 if self.torn else 0)
-        self.data[block * BS : block * BS + n] = FF[:n]
-        if not whole:
-            raise Cut()
-        self.erases += 1
-
-    def ioctl(self, op, arg):
-        if op == 4:
-            return len(self.data) // BS
-        if op == 5:
-            return BS
-        if op == 6:
-            self._erase(arg)
-        return 0
+def Flash(data, limit=-1, torn=False):
+    # The emulator's NOR flash in RAM (a program only clears bits, erase sets a block to 0xFF): after
+    # `limit` operations (-1: no limit) the power is gone, the next one is skipped or torn (half
+    # done) and raises Cut, as does any later one (a stale file object's finalizer must not write either).
+    dev = emu_flash.Flash(data=data)
+    dev.power_cut_after(limit, torn)
+    return dev
 
 
 class Screen:
@@ -187,6 +138,7 @@ def base_image(blocks, files_dir, files):
     data = bytearray(FF * blocks)
     dev = Flash(data)
     vfs.VfsLfs2.mkfs(dev, progsize=256)
+    vfs.mount(vfs.VfsPosix(files_dir + "/lib/dsc"), dsc.__path__)
     vfs.umount("/")
     mount(dev)
     for path, blob in contents:
@@ -416,71 +368,26 @@ sweep(data, config.wipe, check, {torn!r})
 
 
 # -- end to end on the emulator's flash image ----------------------------------------------------------
-# The emulator's own emu_flash is wrapped (in this test only): the flash operation after the first
-# PICODSC_CUT ones (programs + erases) never happens and the whole board stops there, as at a power
-# cut: the emulator process exits (emu_board.Quit, which no firmware handler catches).
-_CUT_FLASH = """
-import os
-import sys
-
-import emu_board
-import emu_flash_real
-from emu_flash_real import *  # noqa: F403 - create, BLOCK_SIZE
-
-_LIMIT = int(os.getenv("PICODSC_CUT") or "-1")
-_CUT = emu_board.Quit()
-
-
-class Flash(emu_flash_real.Flash):
-    def __init__(self, path, blocks):
-        emu_flash_real.Flash.__init__(self, path, blocks)
-        self.ops = 0
-
-    def _power(self):
-        if 0 <= _LIMIT <= self.ops:
-            sys.stderr.write("power cut\\n")
-            raise _CUT
-        self.ops += 1
-
-    def writeblocks(self, block, buf, offset=None):
-        self._power()
-        emu_flash_real.Flash.writeblocks(self, block, buf, offset)
-
-    def _erase(self, block):
-        self._power()
-        emu_flash_real.Flash._erase(self, block)
-"""
-
-
-class CutEmulator(Emulator):
-    def _stage_files(self):
-        super()._stage_files()
-        emu = self._stage / "emu"
-        for f in emu.glob("emu_flash.*"):
-            f.rename(emu / ("emu_flash_real" + f.suffix))
-        (emu / "emu_flash.py").write_text(_CUT_FLASH)
+# The emulator's power-cut hook (Emulator(power_cut_after=N)): the flash operation after the first N
+# (programs + erases) never happens and the whole board stops there, as at a power cut.
 
 
 def _provisioned_image(path, board, cfg):
     return provisioned_image(path, board, cfg, blocks=64).read_bytes()
 
 
-def _cut_run(image, board, monkeypatch, n, action):
+def _cut_run(image, board, n, action):
     """``action(emu)`` with the power cut at flash operation n + 1; True if the cut happened."""
-    monkeypatch.setenv("PICODSC_CUT", str(n))
-    try:
-        with CutEmulator(image, board=board, sync=False) as emu:
-            try:
-                action(emu)
-            except PicodscError as e:
-                assert "power cut" in str(e), e  # stopped by the cut, not by anything else
-                return True
-            return False
-    finally:
-        monkeypatch.delenv("PICODSC_CUT")
+    with Emulator(image, board=board, sync=False, power_cut_after=n) as emu:
+        try:
+            action(emu)
+        except PicodscError as e:
+            assert "power cut" in str(e), e  # stopped by the cut, not by anything else
+            return True
+        return False
 
 
-def test_counter_update_end_to_end_on_the_emulator(tmp_path, monkeypatch):
+def test_counter_update_end_to_end_on_the_emulator(tmp_path):
     pristine = _provisioned_image(tmp_path / "p.img", "pico_4x4_128x64", cfg_json(CSUITE, token.KEY20, 41))
     image = tmp_path / "token.img"
 
@@ -491,7 +398,7 @@ def test_counter_update_end_to_end_on_the_emulator(tmp_path, monkeypatch):
     n = 0
     while True:
         image.write_bytes(pristine)
-        if not _cut_run(image, "pico_4x4_128x64", monkeypatch, n, respond):
+        if not _cut_run(image, "pico_4x4_128x64", n, respond):
             break  # the update completed before the cut: every point done
         n += 1
         with Emulator(image, sync=False) as emu:  # power back: boot and use the token
@@ -507,7 +414,7 @@ def test_counter_update_end_to_end_on_the_emulator(tmp_path, monkeypatch):
     print(f"counter update on the emulator image: {len(states)} cut points, counters after boot {states}")
 
 
-def test_interrupted_wipe_finishes_at_boot_on_the_emulator(tmp_path, monkeypatch):
+def test_interrupted_wipe_finishes_at_boot_on_the_emulator(tmp_path):
     board = "pico_3x4_128x32"
     pristine = _provisioned_image(tmp_path / "p.img", board, cfg_json())
     image = tmp_path / "token.img"
@@ -520,7 +427,7 @@ def test_interrupted_wipe_finishes_at_boot_on_the_emulator(tmp_path, monkeypatch
         total = s["flash_writes"] + s["flash_erases"]
     for n in (2, total // 2, total - 1):  # just after the marker, halfway, before the last commit
         image.write_bytes(pristine)
-        assert _cut_run(image, board, monkeypatch, n, factory_reset)
+        assert _cut_run(image, board, n, factory_reset)
         with Emulator(image, board=board, sync=False) as emu:
             assert _screen(emu) == ["NOT PROVISIONED", image_serial(image)], n  # WIPING... then this, at boot
             assert "dsc.cfg" not in emu.fs_ls("/") and "dsc.wipe" not in emu.fs_ls("/")

@@ -54,10 +54,13 @@ class Emulator:
       sync      -- ``False``: boot the image as it is (only the board's hardware description is used).
       blocks    -- image size in 4096-byte blocks for a new image (default 512); checked for an existing one.
       timeout   -- seconds to wait for a reply before giving up (a guard, not part of the emulated time).
+      power_cut_after -- power-cut hook: the flash operation after the first N (programs + erases from
+                   power-up) does not happen and the board stops there; the next command then raises
+                   PicodscError saying "power cut".
     """
 
     def __init__(self, image, board=bundle.DEFAULT_BOARD, serial="pipe", realtime=False, compiled=True,
-                 heapsize=None, files=None, sync=True, blocks=None, timeout=60.0):
+                 heapsize=None, files=None, sync=True, blocks=None, timeout=60.0, power_cut_after=None):
         if serial not in ("pipe", "pty"):
             raise UsageError(f"serial must be 'pipe' or 'pty', not {serial!r}")
         self.image = Path(image)
@@ -70,6 +73,7 @@ class Emulator:
         self.sync = sync
         self.blocks = blocks
         self.timeout = timeout
+        self.power_cut_after = power_cut_after
         self.port = None
         self._proc = None
         self._lock_file = None
@@ -245,6 +249,8 @@ class Emulator:
                  "--blocks", str(blocks), "--ctl", f"{ctl_r_child},{ctl_w_child}"]
         if self.realtime:
             argv.append("--realtime")
+        if self.power_cut_after is not None:
+            argv += ["--power-cut", str(int(self.power_cut_after))]
         env = dict(os.environ, MICROPYPATH=str(self._stage / "emu"))
         try:
             self._proc = subprocess.Popen(argv, stdin=ser_r_child, stdout=subprocess.PIPE,
@@ -354,6 +360,10 @@ class Emulator:
             self._keep_output(data)
 
     # -- control channel ---------------------------------------------------------------------------
+
+    def command(self, line):
+        """Send one line of the control protocol (docs/DESIGN.md); returns the reply after ``ok ``."""
+        return self._command(line)
 
     def _command(self, line):
         if "\n" in line:
