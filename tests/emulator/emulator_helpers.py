@@ -1,28 +1,21 @@
 """Test helpers (not a test module): a `picodsc` command on a pseudo-terminal of a given size; an emulator
 stand-in that records the key calls made on it."""
 
-import fcntl
 import os
 import select
-import struct
-import subprocess
-import sys
-import termios
 import time
-from pathlib import Path
 
-PICODSC = str(Path(sys.executable).parent / "picodsc")
+from support.commands import PICODSC, environ, on_pty
+
+__all__ = ["PICODSC", "KeyRecorder", "run_in_pty"]
 
 
 def run_in_pty(argv, env=None, cols=140, rows=45, until=b"q quit", keys=b"q", timeout=90):
-    """Start ``picodsc ARGV`` on a ``cols`` x ``rows`` pty, wait for ``until`` in its output, type ``keys``,
-    wait for it to exit; returns (exit code, everything it printed, decoded)."""
-    master, slave = os.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
-    proc = subprocess.Popen([PICODSC, *argv], stdin=slave, stdout=slave, stderr=slave, env=env)
-    os.close(slave)
-    out = b""
-    try:
+    """Start ``picodsc ARGV`` on a ``cols`` x ``rows`` pty (``env``: changes to os.environ, None removes a
+    variable), wait for ``until`` in its output, type ``keys``, wait for it to exit; returns
+    (exit code, everything it printed, decoded)."""
+    with on_pty([PICODSC, *argv], rows=rows, cols=cols, env=environ(env)) as (proc, master):
+        out = b""
         deadline = time.monotonic() + timeout
         while until not in out and proc.poll() is None:
             left = deadline - time.monotonic()
@@ -43,11 +36,6 @@ def run_in_pty(argv, env=None, cols=140, rows=45, until=b"q quit", keys=b"q", ti
             if not data:
                 break
             out += data
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        proc.wait()
-        os.close(master)
     return code, out.decode(errors="replace")
 
 

@@ -1,30 +1,25 @@
 """`picodsc demo` state: a deleted demo registry leaves no dead instructions, `--reset` starts over, a token
 the demo did not provision is named with what to do; a second emulator on an image names the holder."""
 
-import json
-import os
 import re
 import subprocess
 
-from emulator_helpers import PICODSC, run_in_pty
-from picodsc import bundle
-from picodsc.emulator.harness import Emulator
+from emulator_helpers import run_in_pty
 from picodsc.emulator.image import token_serial
+from support.commands import PICODSC, picodsc
+from support.token import provisioned_image
 
 INSTRUCTIONS = re.compile(r"demo token ([0-9A-F]{16}), PIN 4071\. In another terminal: "
                           r"(\S*picodsc) challenge --serial \1 --registry (\S+)")
 
 
 def demo_env(tmp_path):
-    env = dict(os.environ, XDG_DATA_HOME=str(tmp_path))
-    env.pop("PICODSC_REGISTRY", None)
-    env.pop("PICODSC_KEY_FILE", None)
-    return env
+    return {"XDG_DATA_HOME": str(tmp_path), "PICODSC_REGISTRY": None, "PICODSC_KEY_FILE": None}
 
 
 def challenge(env, serial, registry):
-    return subprocess.run([PICODSC, "challenge", "--serial", serial, "--registry", str(registry)],
-                          capture_output=True, text=True, env=env, timeout=60)
+    """`picodsc challenge`: (exit code, stdout, stderr)."""
+    return picodsc("challenge", "--serial", serial, "--registry", str(registry), env=env, timeout=60)
 
 
 def test_a_deleted_demo_registry_is_detected_and_the_demo_starts_over(tmp_path):
@@ -46,23 +41,20 @@ def test_a_deleted_demo_registry_is_detected_and_the_demo_starts_over(tmp_path):
     second = INSTRUCTIONS.search(out).group(1)
     assert second != first and token_serial(image) == second
     assert f"--serial {first}" not in out  # no instructions for the token that is gone
-    assert challenge(env, second, registry).returncode == 0
+    assert challenge(env, second, registry)[0] == 0
 
     code, out = run_in_pty(["demo", "--reset"], env)
     assert code == 0, out
     assert f"deleted the flash image {image}" in out and f"deleted the demo registry {data / 'demo'}" in out
     third = INSTRUCTIONS.search(out).group(1)
     assert third not in (first, second)
-    assert challenge(env, second, registry).stderr == f"error: unknown token {second}\n"
-    assert challenge(env, third, registry).returncode == 0
+    assert challenge(env, second, registry)[2] == f"error: unknown token {second}\n"
+    assert challenge(env, third, registry)[0] == 0
 
 
 def test_a_token_the_demo_did_not_provision_gets_what_to_do(tmp_path):
     env = demo_env(tmp_path)
-    image = tmp_path / "mine.img"
-    cfg = json.dumps({"v": 1, "suite": "OCRA-1:HOTP-SHA256-8:QN06-PSHA256", "key": bytes(range(32)).hex()})
-    with Emulator(image, files=bundle.files(bundle.DEFAULT_BOARD) + [("/dsc.cfg", cfg.encode())]):
-        pass
+    image = provisioned_image(tmp_path / "mine.img")
     serial = token_serial(image)
     code, out = run_in_pty(["demo", "--flash", str(image)], env)
     assert code == 0, out

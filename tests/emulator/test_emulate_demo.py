@@ -1,11 +1,10 @@
 """`picodsc demo` (what `make emulate` runs) on a pseudo-terminal, then its printed instructions."""
 
-import os
 import re
 import shutil
-import subprocess
 
-from emulator_helpers import PICODSC, run_in_pty
+from emulator_helpers import run_in_pty
+from support.commands import picodsc
 
 
 def run_demo(env):
@@ -14,15 +13,13 @@ def run_demo(env):
 
 
 def cli(env, *argv):
-    proc = subprocess.run([PICODSC, *argv], capture_output=True, text=True, env=env, timeout=60)
-    assert proc.returncode == 0, proc.stderr
-    return proc.stdout
+    code, out, err = picodsc(*argv, env=env, timeout=60)
+    assert code == 0, err
+    return out
 
 
 def test_demo_provisions_and_its_instructions_work(tmp_path):
-    env = dict(os.environ, XDG_DATA_HOME=str(tmp_path))
-    env.pop("PICODSC_REGISTRY", None)
-    env.pop("PICODSC_KEY_FILE", None)
+    env = {"XDG_DATA_HOME": str(tmp_path), "PICODSC_REGISTRY": None, "PICODSC_KEY_FILE": None}
     code, out = run_demo(env)
     assert code == 0
     image = tmp_path / "picodsc" / "token.img"

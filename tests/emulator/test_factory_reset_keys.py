@@ -1,35 +1,28 @@
 """The README's factory reset (hold DEL, hold PRESS 3 s, confirm OK) done in the emulator: with a chord or
 holds in a --keys script, and with the terminal's w key in realtime."""
 
-import json
 import time
 
 import pytest
-from picodsc import bundle
-from picodsc.cli import main as cli_main
 from picodsc.emulator.harness import Emulator
 from picodsc.emulator.image import token_serial
 from picodsc.emulator.keys import board_keys
 from picodsc.emulator.terminal import TerminalUI
+from support.commands import run_cli
+from support.token import BIG, provisioned_image
 
-CFG = json.dumps({"v": 1, "suite": "OCRA-1:HOTP-SHA256-8:QN06-PSHA256", "key": bytes(range(1, 33)).hex()})
 WIPE_CONFIRM = ["WIPE? OK", "OTHER KEY: NO"]
 
 
 @pytest.fixture
 def token(tmp_path):
     """A provisioned (locked) token's image."""
-    image = tmp_path / "t.img"
-    with Emulator(image, files=bundle.files(bundle.DEFAULT_BOARD) + [("/dsc.cfg", CFG.encode())]):
-        pass
-    return image
+    return provisioned_image(tmp_path / "t.img")
 
 
 def emulate(capsys, image, keys):
-    with pytest.raises(SystemExit) as exc:
-        cli_main(["emulate", "--flash", str(image), "--keys", keys, "--screen"])
-    out, err = capsys.readouterr()
-    assert (exc.value.code, err) == (0, "")
+    code, out, err = run_cli(["emulate", "--flash", str(image), "--keys", keys, "--screen"])
+    assert (code, err) == (0, "")
     return out.splitlines()
 
 
@@ -63,7 +56,7 @@ def test_the_w_key_of_the_terminal_wipes_the_token_in_realtime(token):
             time.sleep(0.05)
 
     with Emulator(token, realtime=True) as emu:
-        ui = TerminalUI(emu, keys=board_keys(bundle.DEFAULT_BOARD), stdout=Sink())
+        ui = TerminalUI(emu, keys=board_keys(BIG), stdout=Sink())
         ui.handle(b"w")
         settle(ui, emu, WIPE_CONFIRM)
         ui.handle(b"\r")

@@ -4,8 +4,7 @@ import pytest
 from emulator_helpers import KeyRecorder
 from picodsc.emulator.keys import KEY_NAMES, actions, board_keys, parse_keys, run_keys
 from picodsc.errors import UsageError
-
-BIG, SMALL = "pico_4x4_128x64", "pico_3x4_128x32"
+from support.token import BIG, SMALL
 
 
 def test_board_keys_are_functions_digits_and_legends():

@@ -10,8 +10,8 @@ from picodsc.emulator.keys import board_keys
 from picodsc.emulator.render import BY_SIZE, art, art_size, pixels_from_art
 from picodsc.emulator.screen import Screen, font
 from picodsc.emulator.terminal import TerminalUI, keymap, layout, legend
+from support.token import BIG, SMALL, Clock
 
-BIG, SMALL = "pico_4x4_128x64", "pico_3x4_128x32"
 TITLE = "picodsc pico_4x4_128x64"
 
 
@@ -156,14 +156,6 @@ def test_the_board_legends_are_keys():
     assert legend(board_keys(BIG))[0] == "0-9 # * A-D"
 
 
-class Clock:
-    def __init__(self):
-        self.t = 0.0
-
-    def __call__(self):
-        return self.t
-
-
 class Sink:
     def write(self, s):
         pass
@@ -173,7 +165,7 @@ class Sink:
 
 
 def test_w_holds_del_and_press_for_the_factory_reset_paced_like_fingers():
-    emu, clock = KeyRecorder(text_screen([])), Clock()
+    emu, clock = KeyRecorder(text_screen([])), Clock(0.0)
     ui = TerminalUI(emu, keys=board_keys(BIG), stdout=Sink(), clock=clock, pace_s=0.15)
     assert ui.handle(b"w*")
     assert emu.calls == [("down", "DEL")]

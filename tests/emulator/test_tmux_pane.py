@@ -1,24 +1,21 @@
 """`picodsc emulate` in a real terminal: a tmux pane of 80x24, resized to 120x40, then too small; the panel
 read back from what tmux shows; a factory reset from the keyboard. Skips (one line) without tmux."""
 
-import json
 import os
 import shutil
 import subprocess
 import time
 
 import pytest
-from emulator_helpers import PICODSC
-from picodsc import bundle
-from picodsc.emulator.harness import Emulator
 from picodsc.emulator.image import token_serial
 from picodsc.emulator.render import art_size, pixels_from_art
 from picodsc.emulator.screen import Screen
+from support.commands import PICODSC
+from support.token import provisioned_image
 
 pytestmark = pytest.mark.skipif(
     shutil.which("tmux") is None,
     reason="tmux is not installed (`make test` installs it as root; apt-get install tmux)")
-CFG = json.dumps({"v": 1, "suite": "OCRA-1:HOTP-SHA256-8:QN06-PSHA256", "key": bytes(range(1, 33)).hex()})
 
 
 class Pane:
@@ -64,9 +61,7 @@ class Pane:
 
 
 def test_the_token_in_tmux_80x24_then_120x40_and_a_factory_reset(tmp_path):
-    image = tmp_path / "t.img"
-    with Emulator(image, files=bundle.files(bundle.DEFAULT_BOARD) + [("/dsc.cfg", CFG.encode())]):
-        pass
+    image = provisioned_image(tmp_path / "t.img")
     pane = Pane(tmp_path, f"{PICODSC} emulate --flash {image}", 80, 24)
     try:
         pane.wait("braille", [])  # drawn in braille, the token is off

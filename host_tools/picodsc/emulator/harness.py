@@ -37,6 +37,9 @@ class Emulator(BoardProcess):
       sync      -- ``False``: boot the image as it is (only the board's hardware description is used).
       blocks    -- image size in 4096-byte blocks for a new image (default 512); checked for an existing one.
       timeout   -- seconds to wait for a reply before giving up (a guard, not part of the emulated time).
+      power_cut_after -- power-cut hook: the flash operation after the first N (programs + erases from
+                   power-up) does not happen and the board stops there; the next command then raises
+                   PicodscError saying "power cut".
     """
 
     # -- keypad and time ---------------------------------------------------------------------------

@@ -32,7 +32,7 @@ class BoardProcess:
     """The board process of one emulated token (arguments: :class:`~picodsc.emulator.harness.Emulator`)."""
 
     def __init__(self, image, board=bundle.DEFAULT_BOARD, serial="pipe", realtime=False, compiled=True,
-                 heapsize=None, files=None, sync=True, blocks=None, timeout=60.0):
+                 heapsize=None, files=None, sync=True, blocks=None, timeout=60.0, power_cut_after=None):
         if serial not in ("pipe", "pty"):
             raise UsageError(f"serial must be 'pipe' or 'pty', not {serial!r}")
         self.image = Path(image).absolute()  # the board process runs in its staging directory
@@ -45,6 +45,7 @@ class BoardProcess:
         self.sync = sync
         self.blocks = blocks
         self.timeout = timeout
+        self.power_cut_after = power_cut_after
         self.port = None
         self._proc = None
         self._lock_file = None
@@ -185,6 +186,8 @@ class BoardProcess:
                  "--blocks", str(blocks), "--ctl", f"{ctl_r_child},{ctl_w_child}"]
         if self.realtime:
             argv.append("--realtime")
+        if self.power_cut_after is not None:
+            argv += ["--power-cut", str(int(self.power_cut_after))]
         env = dict(os.environ, MICROPYPATH=str(self._stage / "emu"))
         try:
             self._proc = subprocess.Popen(argv, stdin=ser_r_child, stdout=subprocess.PIPE,
@@ -255,6 +258,10 @@ class BoardProcess:
             self._keep_output(data)
 
     # -- control channel ---------------------------------------------------------------------------
+
+    def command(self, line):
+        """Send one line of the control protocol (docs/DESIGN.md); returns the reply after ``ok ``."""
+        return self._command(line)
 
     def _command(self, line):
         if "\n" in line:
