@@ -9,7 +9,7 @@ import json
 
 import pytest
 from picodsc import deploy, provision
-from rfc6287_vectors import PIN_SHA1, VECTORS
+from support.vectors import PIN_SHA1, VECTORS
 
 pytestmark = pytest.mark.device
 

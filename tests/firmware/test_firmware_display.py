@@ -1,7 +1,7 @@
 """dsc.display: the pinned adafruit_ssd1306 driver on a stand-in I2C bus feeding the emulator's
 SSD1306 model; screens are decoded from the pixels the panel would light."""
 
-from test_firmware_stubs import mp_run
+from support.firmware_stubs import mp_run
 
 _SETUP = """
 from emu_ssd1306 import SSD1306

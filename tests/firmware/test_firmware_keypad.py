@@ -1,6 +1,6 @@
-"""dsc.keypad under the real MicroPython with stand-in pins (tests/test_firmware_stubs.py)."""
+"""dsc.keypad under the real MicroPython with stand-in pins (tests/support/firmware_stubs.py)."""
 
-from test_firmware_stubs import mp_run
+from support.firmware_stubs import mp_run
 
 _SETUP = """
 import board

@@ -10,27 +10,26 @@ completes. Every point must end in the old or the new state; after a wipe (or wh
 would boot unprovisioned) the secret is on no byte of the raw flash, as hex or binary.
 """
 
-import hashlib
 import json
 import os
 
 import pytest
 from picodsc import bundle
-from picodsc import ocra as host_ocra
 from picodsc.emulator.harness import Emulator
 from picodsc.errors import PicodscError
-from test_firmware_stubs import mp_run
+from support import token
+from support.firmware_stubs import mp_run
+from support.token import CSUITE, SUITE, cfg_json, expected, factory_reset, image_serial, provisioned_image
+from support.token import screen_text as _screen
 
-KEY32 = bytes(range(1, 33)).hex()
-KEY20 = bytes(range(101, 121)).hex()
+KEY32 = token.KEY32.hex()
+KEY20 = token.KEY20.hex()
 KEY64 = bytes(range(150, 214)).hex()
-SUITE = "OCRA-1:HOTP-SHA256-8:QN06-PSHA256"
-CSUITE = "OCRA-1:HOTP-SHA1-8:C-QN08-PSHA1"
 SUITE512 = "OCRA-1:HOTP-SHA512-10:QN08-PSHA256"
 BLOCKS = 40  # the emulator's 4096-byte blocks; few of them keep the free-space scrub short
 LONG = os.environ.get("HYPOTHESIS_PROFILE") == "long"  # `make test-long`: torn writes in the wipe too
 
-# Runs inside MicroPython (test_firmware_stubs.mp_run: real firmware, stub `machine`).
+# Runs inside MicroPython (support.firmware_stubs.mp_run: real firmware, stub `machine`).
 _HARNESS = r"""
 import os, sys, vfs, json
 import emu_flash
@@ -374,10 +373,7 @@ sweep(data, config.wipe, check, {torn!r})
 
 
 def _provisioned_image(path, board, cfg):
-    files = bundle.files(board) + [("/dsc.cfg", json.dumps(cfg).encode())]
-    with Emulator(path, board=board, files=files, blocks=64):
-        pass
-    return path.read_bytes()
+    return provisioned_image(path, board, cfg, blocks=64).read_bytes()
 
 
 def _cut_run(image, board, n, action):
@@ -391,14 +387,8 @@ def _cut_run(image, board, n, action):
         return False
 
 
-def _screen(emu):
-    s = emu.screen()
-    return s.text() if s.on else "OFF"
-
-
 def test_counter_update_end_to_end_on_the_emulator(tmp_path):
-    pristine = _provisioned_image(tmp_path / "p.img", "pico_4x4_128x64",
-                                  {"v": 1, "suite": CSUITE, "key": KEY20, "counter": 41})
+    pristine = _provisioned_image(tmp_path / "p.img", "pico_4x4_128x64", cfg_json(CSUITE, token.KEY20, 41))
     image = tmp_path / "token.img"
 
     def respond(emu):
@@ -417,9 +407,7 @@ def test_counter_update_end_to_end_on_the_emulator(tmp_path):
             emu.press_keys("PRESS 4 3 2 1 OK")
             assert _screen(emu) == ["CHALLNG>"]
             emu.press_keys("1 2 3 4 5 6 7 8 OK")
-            r = host_ocra.compute(CSUITE, bytes.fromhex(KEY20), "12345678", counter=counter,
-                                  pin_hash=hashlib.sha1(b"4321").digest())
-            assert _screen(emu)[-1] == r[:4] + " " + r[4:]
+            assert _screen(emu)[-1] == expected("4321", "12345678", CSUITE, token.KEY20, counter)
             assert json.loads(emu.fs_read("/dsc.cfg"))["counter"] == counter + 1
         states.append(counter)
     assert len(states) >= 2
@@ -428,27 +416,20 @@ def test_counter_update_end_to_end_on_the_emulator(tmp_path):
 
 def test_interrupted_wipe_finishes_at_boot_on_the_emulator(tmp_path):
     board = "pico_3x4_128x32"
-    pristine = _provisioned_image(tmp_path / "p.img", board, {"v": 1, "suite": SUITE, "key": KEY32})
+    pristine = _provisioned_image(tmp_path / "p.img", board, cfg_json())
     image = tmp_path / "token.img"
     image.write_bytes(pristine)
 
-    def wipe(emu):
-        emu.down("DEL")
-        emu.press("PRESS", 3_200)
-        emu.up("DEL")
-        emu.press("OK")
-
     with Emulator(image, board=board, sync=False) as emu:  # the whole wipe: how many operations
         emu.reset_stats()
-        wipe(emu)
+        factory_reset(emu)
         s = emu.stats()
         total = s["flash_writes"] + s["flash_erases"]
     for n in (2, total // 2, total - 1):  # just after the marker, halfway, before the last commit
         image.write_bytes(pristine)
-        assert _cut_run(image, board, n, wipe)
+        assert _cut_run(image, board, n, factory_reset)
         with Emulator(image, board=board, sync=False) as emu:
-            serial = image.read_bytes()[-4096:-4088].hex().upper()
-            assert _screen(emu) == ["NOT PROVISIONED", serial], n  # WIPING... then this, at boot
+            assert _screen(emu) == ["NOT PROVISIONED", image_serial(image)], n  # WIPING... then this, at boot
             assert "dsc.cfg" not in emu.fs_ls("/") and "dsc.wipe" not in emu.fs_ls("/")
             emu.advance(31_000)
             assert _screen(emu) == "OFF"
