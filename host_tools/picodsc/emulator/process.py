@@ -137,7 +137,7 @@ class BoardProcess:
         if b.endswith(".py"):
             p = Path(b)
             if not p.is_file():
-                raise PicodscError(f"board file {p} not found", exit_code=2)
+                raise UsageError(f"board file {p} not found")
             return p.read_bytes()
         return bundle.board_path(b).read_bytes()
 
