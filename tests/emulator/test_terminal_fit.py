@@ -169,7 +169,7 @@ def test_w_holds_del_and_press_for_the_factory_reset_paced_like_fingers():
     ui = TerminalUI(emu, keys=board_keys(BIG), stdout=Sink(), clock=clock, pace_s=0.15)
     assert ui.handle(b"w*")
     assert emu.calls == [("down", "DEL")]
-    assert ui.status == "holding DEL+PRESS 3.5 s (factory reset: then OK wipes)"
+    assert ui.status_line(emu.screen()) == "holding DEL+PRESS for 3.5 s (factory reset)"
     clock.t = 0.149
     assert ui.pump() == pytest.approx(0.001)
     clock.t = 0.15
@@ -181,6 +181,7 @@ def test_w_holds_del_and_press_for_the_factory_reset_paced_like_fingers():
     clock.t = 0.15 + 3.5 + 0.15
     ui.pump()
     assert emu.calls[-1] == ("up", "DEL")
+    assert ui.status_line(emu.screen()) == "factory reset: Enter wipes the token, any other key keeps it"
     clock.t += 0.075
     ui.pump()
     assert emu.calls[-1] == ("press", "*", 100)

@@ -140,6 +140,9 @@ class TerminalUI:
         self._drawn = None
 
     def status_line(self, screen):
+        """The last key and a hint about p; or what a key in progress (the wipe hold) is doing."""
+        if self.status and not self.status.startswith("last key"):
+            return self.status
         hint = ("the token is off: press p until PIN> shows" if not screen.on
                 else "p switches the token off")
         return f"{self.status}   ({hint})" if self.status else hint
@@ -182,16 +185,22 @@ class TerminalUI:
             if c == NOTES_BYTE:
                 self.show_notes = not self.show_notes
             elif c in WIPE_BYTES:
-                self.queue(WIPE_CHORD, "holding DEL+PRESS 3.5 s (factory reset: then OK wipes)")
+                self.queue(WIPE_CHORD, "holding DEL+PRESS for 3.5 s (factory reset)",
+                           "factory reset: Enter wipes the token, any other key keeps it")
             elif c in self.keymap:
                 self.queue(("press", self.keymap[c]))
         self.pump()
         return True
 
-    def queue(self, step, status=None):
-        """Queue a key step (:mod:`picodsc.emulator.keys`); the status line says what it does."""
-        for method, args, seconds in actions(step, self.pace_s):
-            text = status or (f"last key: {args[0]}" if method == "press" else None)
+    def queue(self, step, status=None, done=None):
+        """Queue a key step (:mod:`picodsc.emulator.keys`); the status line says what it does
+        (``status``; ``done`` once its last action ran)."""
+        steps = actions(step, self.pace_s)
+        for n, (method, args, seconds) in enumerate(steps):
+            if status:
+                text = done if done and n == len(steps) - 1 else status
+            else:
+                text = f"last key: {args[0]}" if method == "press" else None
             self._queue.append((method, args, seconds, text))
 
     def pump(self):
