@@ -2,7 +2,6 @@
 holds in a --keys script. (The terminal's w key: test_terminal_fit with a fake clock, test_tmux_pane for
 real.)"""
 
-
 import pytest
 from picodsc.emulator.image import token_serial
 from support.commands import run_cli
@@ -17,21 +16,21 @@ def token(tmp_path):
     return provisioned_image(tmp_path / "t.img")
 
 
-def emulate(capsys, image, keys):
+def emulate(image, keys):
     code, out, err = run_cli(["emulate", "--flash", str(image), "--keys", keys, "--screen"])
     assert (code, err) == (0, "")
     return out.splitlines()
 
 
-def test_a_chord_in_a_key_script_wipes_the_token(token, capsys):
-    assert emulate(capsys, token, "DEL+PRESS:1000 PRESS") == ["PIN>"]  # let go too early: nothing happens
-    assert emulate(capsys, token, "DEL+PRESS:3500") == WIPE_CONFIRM
-    assert emulate(capsys, token, "DEL+PRESS:3500 OK") == ["NOT PROVISIONED", token_serial(token)]
-    assert emulate(capsys, token, "PRESS") == ["NOT PROVISIONED", token_serial(token)]  # for good
+def test_a_chord_in_a_key_script_wipes_the_token(token):
+    assert emulate(token, "DEL+PRESS:1000 PRESS") == ["PIN>"]  # let go too early: nothing happens
+    assert emulate(token, "DEL+PRESS:3500") == WIPE_CONFIRM
+    assert emulate(token, "DEL+PRESS:3500 OK") == ["NOT PROVISIONED", token_serial(token)]
+    assert emulate(token, "PRESS") == ["NOT PROVISIONED", token_serial(token)]  # for good
 
 
-def test_holds_in_a_key_script(token, capsys):
-    assert emulate(capsys, token, "HOLD:DEL HOLD:PRESS WAIT:3200") == WIPE_CONFIRM
+def test_holds_in_a_key_script(token):
+    assert emulate(token, "HOLD:DEL HOLD:PRESS WAIT:3200") == WIPE_CONFIRM
     # any other key says no
-    assert emulate(capsys, token, "HOLD:DEL HOLD:PRESS WAIT:3200 UP:PRESS UP:DEL 1") == []
-    assert emulate(capsys, token, "PRESS")[0] == "PIN>"
+    assert emulate(token, "HOLD:DEL HOLD:PRESS WAIT:3200 UP:PRESS UP:DEL 1") == []
+    assert emulate(token, "PRESS")[0] == "PIN>"
