@@ -30,11 +30,9 @@ _NAME_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789*#_")
 
 def board_keys(board: str) -> tuple[str, ...]:
     """Every key name of ``board`` (a board name or ``.py`` path): functions, digits, then legends."""
-    from pathlib import Path
-
     from .. import bundle
 
-    path = Path(board) if str(board).endswith(".py") else bundle.board_path(str(board))
+    path = bundle.board_path(board)
     consts = {}
     try:
         for node in ast.parse(path.read_text()).body:

@@ -133,13 +133,7 @@ class BoardProcess:
         return self._proc is not None and self._proc.poll() is None
 
     def _board_source(self):
-        b = str(self.board)
-        if b.endswith(".py"):
-            p = Path(b)
-            if not p.is_file():
-                raise UsageError(f"board file {p} not found")
-            return p.read_bytes()
-        return bundle.board_path(b).read_bytes()
+        return bundle.board_path(self.board).read_bytes()
 
     def _stage_files(self):
         self._stage = Path(tempfile.mkdtemp(prefix="picodsc-emu-"))
