@@ -54,7 +54,7 @@ def Flash(data, limit=-1, torn=False):
     return dev
 
 
-class Screen:
+class RecordingDisplay:
     # Stands in for dsc.display.Display in the boot path: records the text shown.
     def __init__(self):
         self.lines = []
@@ -113,7 +113,7 @@ def boot(data, limit=-1):
     shown = None
     try:
         if app.wipe_pending():
-            screen = Screen()
+            screen = RecordingDisplay()
             app.wipe(screen)
             shown = screen.lines
         st = state(*app.load_config())
