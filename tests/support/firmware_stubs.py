@@ -7,6 +7,7 @@ import tempfile
 from pathlib import Path
 
 from picodsc import bundle, upy
+from picodsc.emulator.harness import MP_DIR
 from picodsc.emulator.screen import Screen
 
 _bundles = {}
@@ -24,8 +25,7 @@ def mp_run(code, board="pico_4x4_128x64", heapsize=None):
         _bundles[board] = root
     root = _bundles[board]
     stubs = Path(__file__).resolve().parent / "mp"
-    emu_mp = upy.REPO / "host_tools" / "picodsc" / "emulator" / "mp"
-    path = (str(upy.FIRMWARE), str(root / "lib"), str(root), str(stubs), str(emu_mp))
+    path = (str(upy.FIRMWARE), str(root / "lib"), str(root), str(stubs), str(MP_DIR))
     prelude = "import machine_stub as hw\nhw.install()\n"
     return upy.run(prelude + code, path=path, heapsize=heapsize)
 
