@@ -1,4 +1,4 @@
-"""dsc.keypad under the real MicroPython on the emulator's GPIO model (tests/support/machine_stub.py)."""
+"""dsc.keypad under the real MicroPython on the emulator's GPIO model (support/mp/machine_stub.py)."""
 
 from support.firmware_stubs import mp_run
 

@@ -45,7 +45,7 @@ FF = b"\xff" * BS
 Cut = emu_flash.PowerCut
 
 
-def Flash(data, limit=-1, torn=False):
+def ram_flash(data, limit=-1, torn=False):
     # The emulator's NOR flash in RAM (a program only clears bits, erase sets a block to 0xFF): after
     # `limit` operations (-1: no limit) the power is gone, the next one is skipped or torn (half
     # done) and raises Cut, as does any later one (a stale file object's finalizer must not write either).
@@ -54,7 +54,7 @@ def Flash(data, limit=-1, torn=False):
     return dev
 
 
-class Screen:
+class RecordingDisplay:
     # Stands in for dsc.display.Display in the boot path: records the text shown.
     def __init__(self):
         self.lines = []
@@ -82,7 +82,7 @@ def unmount(dev):
 
 def run(data, op, limit=-1, torn=False):
     # op on a flash that loses power after `limit` operations: (completed, flash, error text).
-    dev = Flash(data, limit, torn)
+    dev = ram_flash(data, limit, torn)
     mount(dev)
     err = None
     try:
@@ -105,7 +105,7 @@ def state(cfg, error):
 
 def boot(data, limit=-1):
     # The token's boot: finish an interrupted wipe, then read the configuration. (state, shown, cut)
-    dev = Flash(data, limit)
+    dev = ram_flash(data, limit)
     try:
         mount(dev)
     except OSError as e:
@@ -113,7 +113,7 @@ def boot(data, limit=-1):
     shown = None
     try:
         if app.wipe_pending():
-            screen = Screen()
+            screen = RecordingDisplay()
             app.wipe(screen)
             shown = screen.lines
         st = state(*app.load_config())
@@ -136,7 +136,7 @@ def base_image(blocks, files_dir, files):
         with open(files_dir + path, "rb") as f:
             contents.append((path, f.read()))
     data = bytearray(FF * blocks)
-    dev = Flash(data)
+    dev = ram_flash(data)
     vfs.VfsLfs2.mkfs(dev, progsize=256)
     vfs.mount(vfs.VfsPosix(files_dir + "/lib/dsc"), dsc.__path__)
     vfs.umount("/")

@@ -1,12 +1,13 @@
 """Run firmware unit-test code under the real MicroPython (CPython side): ``mp_run`` puts the board's
-bundle, the emulator's models and the stand-in ``machine`` (machine_stub.py, imported as ``hw``) on
-its path; ``panel_lines`` decodes a panel image the code printed in hex.
+bundle, the emulator's models and the stand-in ``machine`` (mp/machine_stub.py, imported as ``hw``)
+on its path; ``panel_lines`` decodes a panel image the code printed in hex.
 """
 
 import tempfile
 from pathlib import Path
 
 from picodsc import bundle, upy
+from picodsc.emulator.harness import MP_DIR
 from picodsc.emulator.screen import Screen
 
 _bundles = {}
@@ -23,9 +24,8 @@ def mp_run(code, board="pico_4x4_128x64", heapsize=None):
             target.write_bytes(data)
         _bundles[board] = root
     root = _bundles[board]
-    tests = Path(__file__).resolve().parent
-    emu_mp = upy.package_dir("picodsc") / "emulator" / "mp"
-    path = (str(upy.FIRMWARE), str(root / "lib"), str(root), str(tests), str(emu_mp))
+    stubs = Path(__file__).resolve().parent / "mp"
+    path = (str(upy.FIRMWARE), str(root / "lib"), str(root), str(stubs), str(MP_DIR))
     prelude = "import machine_stub as hw\nhw.install()\n"
     return upy.run(prelude + code, path=path, heapsize=heapsize)
 

@@ -6,7 +6,6 @@ from pathlib import Path
 
 from picodsc import bundle
 from picodsc.emulator import Emulator
-from picodsc.emulator.harness import MP_DIR
 
 from .token import BIG
 
@@ -21,7 +20,7 @@ def stub_files(main, board=BIG):
     """The pinned drivers, the board file, the stub helpers and a test's main.py."""
     return list(_drivers()) + [
         ("/board.py", bundle.board_path(board).read_bytes()),
-        ("/lib/stub.py", (MP_DIR / "_stub_main.py").read_bytes()),
+        ("/lib/stub.py", (Path(__file__).parent / "mp" / "stub.py").read_bytes()),
         ("/main.py", main.encode()),
     ]
 
