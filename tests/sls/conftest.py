@@ -1,6 +1,5 @@
 """Fixtures of the login-service tests: a Service on SQLite and on a real PostgreSQL, a fixed clock."""
 
-import pg
 import pytest
 from argon2 import PasswordHasher, Type
 from picodsc.sls import FixedClock, Service, users
@@ -18,18 +17,6 @@ def fast_argon2(request, monkeypatch):
     there): the rules under test do not depend on the cost, and the suite runs on 2 shared cores."""
     if "real_argon2" not in request.keywords:
         monkeypatch.setattr(users, "HASHER", FAST_HASHER)
-
-
-@pytest.fixture(scope="session")
-def pg_cluster():
-    reason = pg.skip_reason()
-    if reason:
-        if pg.required():
-            pytest.fail(f"{reason} (and {pg.REQUIRE_ENV}=1)")
-        pytest.skip(reason)
-    cluster = pg.PgCluster()
-    yield cluster
-    cluster.stop()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
