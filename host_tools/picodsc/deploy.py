@@ -1,6 +1,7 @@
 """Put the firmware on a board with mpremote: check, then one chained mpremote run.
 
-1. Probe (one mpremote run): the board's ``.mpy`` version (``sys.implementation._mpy & 0xff`` must
+1. Probe (one mpremote run): the board's MicroPython version (``sys.implementation.version`` must be
+   at least :data:`MIN_MICROPYTHON`), its ``.mpy`` version (``sys.implementation._mpy & 0xff`` must
    equal :data:`picodsc.bundle.MPY_VERSION` to run our mpy-cross output), whether it is provisioned
    (refused: factory reset first), which target directories and shadowing files exist.
 2. Write (one mpremote run, commands chained with ``+``): ``fs mkdir`` for the missing directories,
@@ -19,6 +20,10 @@ from . import bundle
 from .errors import PicodscError
 from .provision import LOCKED_HINT, RESET, Mpremote
 
+# Before v1.24 the rp2 port stops the USB clock in every machine.lightsleep(ms): the token's scan loop
+# would drop the host's USB connection many times a second.
+MIN_MICROPYTHON = (1, 24)
+
 _PROBE = """\
 import os, sys
 def ex(p):
@@ -29,6 +34,7 @@ def ex(p):
         return 0
 print('PICODSC-DEPLOY', __import__('json').dumps({
     'mpy': getattr(sys.implementation, '_mpy', 0) & 0xff,
+    'version': list(sys.implementation.version[:3]),
     'cfg': ex('/dsc.cfg'),
     'have': [p for p in %s if ex(p)]}))
 """
@@ -50,6 +56,15 @@ def probe(mp, paths):
     raise PicodscError(f"the device on {mp.port} did not answer the deploy probe")
 
 
+def check_version(version):
+    """Refuse a board whose MicroPython is older than MIN_MICROPYTHON (one-line reason)."""
+    if tuple(version[:2]) < MIN_MICROPYTHON:
+        raise PicodscError(
+            f"board runs MicroPython {'.'.join(map(str, version))}, picodsc needs v1.24 or newer (older "
+            "versions stop USB in every lightsleep): put a current MicroPython UF2 on the board first"
+        )
+
+
 def deploy(port, board=bundle.DEFAULT_BOARD, compiled=True, reset=True, timeout=30.0, progress=None):
     """Deploy to ``port``; ``progress(text)`` gets one line per step. Returns the number of files."""
     progress = progress or (lambda text: None)
@@ -57,6 +72,7 @@ def deploy(port, board=bundle.DEFAULT_BOARD, compiled=True, reset=True, timeout=
     files, dirs, stale = plan(board, compiled)  # compile before touching the board
     progress(f"probing {port}")
     state = probe(mp, dirs + stale)
+    check_version(state["version"])
     if compiled and state["mpy"] != bundle.MPY_VERSION:
         raise PicodscError(
             f"board runs .mpy version {state['mpy']}, mpy-cross makes {bundle.MPY_VERSION}: "

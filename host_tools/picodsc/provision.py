@@ -17,6 +17,7 @@ from pathlib import Path
 from .errors import PicodscError, UsageError
 from .ocra import DEFAULT_SUITE, parse_suite, pin_hash
 from .registry import check_serial
+from .token_policy import unsupported_by_token
 from .verifier import check_pin
 
 RESET = "import machine; machine.reset()"
@@ -153,11 +154,11 @@ def probe(mp):
 
 
 def check_suite(suite):
-    """The parsed suite if this token can run it (it has no clock and no session input)."""
+    """The parsed suite if the token can run it (the firmware's rule, dsc/policy.py); no I/O."""
     parsed = parse_suite(suite)
-    if parsed.time_step or parsed.session_length or parsed.question_kind != "N" or not parsed.digits:
-        raise UsageError(f"suite {parsed.text}: the token takes numeric challenges (QNxx) and has no "
-                         "clock or session input (no T/S), and shows 4..10 digits")
+    why = unsupported_by_token(parsed)
+    if why:
+        raise UsageError(f"suite {parsed.text}: the token cannot run it: {why}")
     return parsed
 
 
