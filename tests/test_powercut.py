@@ -419,17 +419,17 @@ sweep(data, config.wipe, check, {torn!r})
 # -- end to end on the emulator's flash image ----------------------------------------------------------
 # The emulator's own emu_flash is wrapped (in this test only): the flash operation after the first
 # PICODSC_CUT ones (programs + erases) never happens and the whole board stops there, as at a power
-# cut: the emulator process exits (emu_board.Quit, which no firmware handler catches).
+# cut: the emulator process exits (emu_core.Quit, which no firmware handler catches).
 _CUT_FLASH = """
 import os
 import sys
 
-import emu_board
+import emu_core
 import emu_flash_real
 from emu_flash_real import *  # noqa: F403 - create, BLOCK_SIZE
 
 _LIMIT = int(os.getenv("PICODSC_CUT") or "-1")
-_CUT = emu_board.Quit()
+_CUT = emu_core.Quit()
 
 
 class Flash(emu_flash_real.Flash):

@@ -20,7 +20,10 @@ import os
 import sys
 
 import emu_board
+import emu_control
+import emu_core
 import emu_flash
+import emu_machine
 import emu_ssd1306
 import vfs
 
@@ -81,7 +84,7 @@ def _sync():
         except OSError:
             same = False
         if not same:
-            emu_board._makedirs(path)
+            emu_control.makedirs(path)
             with open(path, "wb") as f:
                 f.write(data)
         data = None
@@ -133,10 +136,10 @@ def _run_file(path, board):
         code = compile(src, path[1:], "exec")
         src = None
         exec(code, {"__name__": "__main__"})
-    except (emu_board.HardReset, emu_board.SoftReset, emu_board.Quit):
+    except (emu_core.HardReset, emu_core.SoftReset, emu_core.Quit):
         raise
     except SystemExit:
-        raise emu_board.SoftReset() from None
+        raise emu_core.SoftReset() from None
     except BaseException as e:  # noqa: B036 - a board prints any uncaught exception, incl. Ctrl-C
         _print_traceback(e)
 
@@ -170,7 +173,7 @@ def main():
     flash, hw = _mount(opts)
     oled = emu_ssd1306.SSD1306(hw.get("DISPLAY_WIDTH", 128), hw.get("DISPLAY_HEIGHT", 64))
     board = emu_board.Board(hw, flash, oled, ctl_in, ctl_out, realtime=opts["realtime"])
-    emu_board.install(board)
+    emu_machine.install(board)
     keep = set(sys.modules)
     mode = "friendly"
     try:
@@ -189,18 +192,18 @@ def main():
                     board.serial_write(b"MPY: soft reboot\r\n")
                 else:
                     mode = "friendly"
-            except emu_board.HardReset:
+            except emu_core.HardReset:
                 mode = "friendly"
-                board.reset_cause = emu_board._Machine.WDT_RESET
-            except emu_board.SoftReset:
+                board.reset_cause = emu_machine.WDT_RESET
+            except emu_core.SoftReset:
                 board.serial_write(b"MPY: soft reboot\r\n")
-            except emu_board.Quit:
+            except emu_core.Quit:
                 raise
             except BaseException as e:  # noqa: B036 - a REPL failure: report it, reboot
                 sys.print_exception(e)
                 board.serial_read(None)  # not in a tight loop: wait for the next serial input
                 board.serial_write(b"MPY: soft reboot\r\n")
-    except emu_board.Quit:
+    except emu_core.Quit:
         pass
     flash.close()
 
