@@ -28,7 +28,8 @@ from .screen import Screen
 
 MP_DIR = Path(__file__).resolve().parent / "mp"
 BLOCK_SIZE = 4096
-DEFAULT_BLOCKS = 512
+PICO_FS_BLOCKS = 352  # a Pico's filesystem: rp2's 1408 KiB of 4096-byte blocks
+DEFAULT_BLOCKS = PICO_FS_BLOCKS + 1  # + the block outside it holding the unique ID (emu_flash)
 MIN_BLOCKS = 16
 _OUTPUT_KEEP = 1 << 20  # serial output kept for serial_output()
 _INPUT_KEEP = 1 << 16  # pty input waiting for the board
@@ -52,12 +53,17 @@ class Emulator:
                    the 64-bit unix port are up to twice their size on the RP2040.)
       files     -- ``[(device_path, bytes)]`` to sync instead of the firmware bundle (test stubs).
       sync      -- ``False``: boot the image as it is (only the board's hardware description is used).
-      blocks    -- image size in 4096-byte blocks for a new image (default 512); checked for an existing one.
+      blocks    -- image size in 4096-byte blocks for a new image (default 353: a Pico's 352-block
+                   filesystem + the unique-ID block); checked for an existing one.
+      seed, early_wakeups -- ``lightsleep(ms)`` ends early at random, as on rp2 (emu_power):
+                   ``early_wakeups`` percent of the sleeps, from a generator seeded with ``seed``.
+                   0 is a board without a USB host (only its own wake sources end a sleep).
       timeout   -- seconds to wait for a reply before giving up (a guard, not part of the emulated time).
     """
 
     def __init__(self, image, board=bundle.DEFAULT_BOARD, serial="pipe", realtime=False, compiled=True,
-                 heapsize=None, files=None, sync=True, blocks=None, timeout=60.0):
+                 heapsize=None, files=None, sync=True, blocks=None, timeout=60.0, seed=1,
+                 early_wakeups=25):
         if serial not in ("pipe", "pty"):
             raise UsageError(f"serial must be 'pipe' or 'pty', not {serial!r}")
         self.image = Path(image)
@@ -70,6 +76,7 @@ class Emulator:
         self.sync = sync
         self.blocks = blocks
         self.timeout = timeout
+        self.wakeup_args = (int(seed), int(early_wakeups))
         self.port = None
         self._proc = None
         self._lock_file = None
@@ -242,7 +249,8 @@ class Emulator:
         if self.heapsize:
             argv += ["-X", f"heapsize={_heap_bytes(self.heapsize) + EMULATOR_HEAP}"]
         argv += ["-m", "emu_main", "--image", str(self.image), "--stage", str(self._stage),
-                 "--blocks", str(blocks), "--ctl", f"{ctl_r_child},{ctl_w_child}"]
+                 "--blocks", str(blocks), "--ctl", f"{ctl_r_child},{ctl_w_child}",
+                 "--wakeups", "%d,%d" % self.wakeup_args]
         if self.realtime:
             argv.append("--realtime")
         env = dict(os.environ, MICROPYPATH=str(self._stage / "emu"))
@@ -418,13 +426,17 @@ class Emulator:
         In realtime mode this returns at once (the release still comes ``hold_ms`` later)."""
         self._command(f"press {_key(key)} {int(hold_ms)}")
 
-    def down(self, key):
-        """Hold ``key`` down (then 50 ms run)."""
-        self._command(f"down {_key(key)}")
+    def down(self, key, run_ms=50):
+        """Hold ``key`` down, then let ``run_ms`` pass (0: none, e.g. for a bouncing contact)."""
+        self._command(f"down {_key(key)} {int(run_ms)}")
 
-    def up(self, key):
-        """Release ``key`` (then 50 ms run)."""
-        self._command(f"up {_key(key)}")
+    def up(self, key, run_ms=50):
+        """Release ``key``, then let ``run_ms`` pass."""
+        self._command(f"up {_key(key)} {int(run_ms)}")
+
+    def wakeups(self, seed, percent):
+        """Reseed the random early wakeups of ``lightsleep(ms)`` (see ``early_wakeups``)."""
+        self._command(f"wakeups {int(seed)} {int(percent)}")
 
     def advance(self, ms):
         """Let ``ms`` milliseconds of virtual time pass (no-op in realtime mode)."""
@@ -459,13 +471,15 @@ class Emulator:
         return Screen(int(w), int(h), bytes.fromhex(hexdata), on=on == "1", invert=inv == "1")
 
     def stats(self):
-        """Counters: i2c_bytes, i2c_transactions, wakeups, now_ms, mem_alloc, mem_free, flash_writes,
-        flash_erases. mem_alloc = gc.mem_alloc() after gc.collect() minus the same taken just before
+        """Counters: i2c_bytes, i2c_transactions, wakeups (timed lightsleeps that returned),
+        early_wakeups (of those, ended by a random interrupt), dormant (1: in an untimed lightsleep,
+        which nothing wakes), now_ms, mem_alloc, mem_free, flash_writes, flash_erases.
+        mem_alloc = gc.mem_alloc() after gc.collect() minus the same taken just before
         /main.py started (the firmware's live heap)."""
         return json.loads(self._command("stats"))
 
     def reset_stats(self):
-        """Zero i2c_bytes, i2c_transactions, wakeups, flash_writes and flash_erases."""
+        """Zero i2c_bytes, i2c_transactions, wakeups, early_wakeups, flash_writes and flash_erases."""
         self._command("reset_stats")
 
     # -- flash files -------------------------------------------------------------------------------
