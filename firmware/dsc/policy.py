@@ -19,7 +19,8 @@ def unsupported_by_token(suite):
     if suite.question_kind != "N":
         return "the challenge must be numeric (QN)"
     if suite.question_length > MAX_QUESTION_DIGITS:
-        return "the challenge is at most %d digits (QN04..QN%02d)" % (MAX_QUESTION_DIGITS, MAX_QUESTION_DIGITS)
+        n = MAX_QUESTION_DIGITS
+        return "the challenge is at most %d digits (QN04..QN%02d)" % (n, n)
     if not MIN_DIGITS <= suite.digits <= MAX_DIGITS:
         return "the response must be %d..%d digits" % (MIN_DIGITS, MAX_DIGITS)
     if suite.session_length:
