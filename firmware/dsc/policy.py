@@ -17,14 +17,12 @@ def unsupported_by_token(suite):
     has no clock (T) and no session channel (S).
     """
     if suite.question_kind != "N":
-        return "the challenge must be numeric (QN)"
+        return "the token takes numeric challenges (QN)"
     if suite.question_length > MAX_QUESTION_DIGITS:
         n = MAX_QUESTION_DIGITS
-        return "the challenge is at most %d digits (QN04..QN%02d)" % (n, n)
+        return "the token takes numeric challenges of at most %d digits (QN04..QN%02d)" % (n, n)
     if not MIN_DIGITS <= suite.digits <= MAX_DIGITS:
-        return "the response must be %d..%d digits" % (MIN_DIGITS, MAX_DIGITS)
-    if suite.session_length:
-        return "the token has no session input (S)"
-    if suite.time_step:
-        return "the token has no clock (T)"
+        return "the token shows %d..%d digits" % (MIN_DIGITS, MAX_DIGITS)
+    if suite.session_length or suite.time_step:
+        return "the token has no clock and no session input (no T/S)"
     return None

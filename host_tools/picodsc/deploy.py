@@ -60,7 +60,8 @@ def check_version(version):
     """Refuse a board whose MicroPython is older than MIN_MICROPYTHON (one-line reason)."""
     if tuple(version[:2]) < MIN_MICROPYTHON:
         raise PicodscError(
-            f"board runs MicroPython {'.'.join(map(str, version))}, picodsc needs v1.24 or newer (older "
+            f"board runs MicroPython {'.'.join(map(str, version))}, picodsc needs "
+            f"v{'.'.join(map(str, MIN_MICROPYTHON))} or newer (older "
             "versions stop USB in every lightsleep): put a current MicroPython UF2 on the board first"
         )
 

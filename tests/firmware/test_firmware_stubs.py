@@ -71,7 +71,11 @@ def armed():
 
 
 def lightsleep(ms=None):
-    """Records (ms, GPIOs with an armed IRQ, GPIOs driven low) at the time of the call."""
+    """Records (ms, GPIOs with an armed IRQ, GPIOs driven low) at the time of the call.
+
+    As on rp2, an untimed lightsleep() is DORMANT mode, which no pin IRQ ends: refused here."""
+    if ms is None:
+        raise RuntimeError("untimed lightsleep() is DORMANT on rp2: no pin IRQ would wake it")
     low = [n for n in range(32) if _mode[n] != IN and not _levels[n]]
     lightsleeps.append((ms, armed(), low))
 
