@@ -14,7 +14,7 @@ import json
 import pytest
 from picodsc import deploy, provision
 from picodsc import ocra as host_ocra
-from rfc6287_vectors import PIN_SHA1, VECTORS
+from support.vectors import PIN_SHA1, VECTORS
 
 pytestmark = pytest.mark.device
 

@@ -1,23 +1,20 @@
 """The control socket of `picodsc emulate --serve` (emulator/control.py) on a real emulated token."""
 
-import json
 import os
 import socket
 import stat
 
 import pytest
-from picodsc import bundle
 from picodsc.emulator.control import ControlServer, RemoteEmulator, run_keys
 from picodsc.emulator.harness import Emulator
 from picodsc.errors import PicodscError
-
-CFG = json.dumps({"v": 1, "suite": "OCRA-1:HOTP-SHA256-8:QN06-PSHA256", "key": bytes(range(32)).hex()})
+from support.token import cfg_json, token_files
 
 
 @pytest.fixture(scope="module")
 def emu(tmp_path_factory):
     img = tmp_path_factory.mktemp("ctl") / "t.img"
-    with Emulator(img, files=bundle.files(bundle.DEFAULT_BOARD) + [("/dsc.cfg", CFG.encode())]) as e:
+    with Emulator(img, files=token_files(cfg=cfg_json())) as e:
         yield e
 
 

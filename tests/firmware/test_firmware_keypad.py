@@ -1,10 +1,10 @@
-"""dsc.keypad under the real MicroPython with stand-in pins (tests/test_firmware_stubs.py).
+"""dsc.keypad under the real MicroPython on the emulator's GPIO model (support/mp/machine_stub.py).
 
 Time is virtual: ``run(n)`` scans n times, 10 ms apart (the token's scan period); the keypad debounces
 on time.ticks_ms() (dsc.keypad.DEBOUNCE_MS = 20).
 """
 
-from test_firmware_stubs import mp_run
+from support.firmware_stubs import mp_run
 
 _SETUP = """
 import sys
@@ -110,7 +110,7 @@ hw.press(9, 12); print(run(5))
 
 
 def test_sleep_until_arms_only_the_power_key():
-    code = "k.sleep_until(k.index('PRESS')); print(hw.lightsleeps, hw.armed(), hw._levels[6])"
+    code = "k.sleep_until(k.index('PRESS')); print(hw.lightsleeps, hw.armed(), hw.latched(6))"
     # 4x4: PRESS is 'A' (row GP6, column GP13): only its row low, IRQ on its column; all undone after.
     # A timed sleep (a minute): an untimed lightsleep() is DORMANT on rp2 and no pin IRQ ends it.
     press = "press_during_sleep(lambda: hw.press(6, 13))\n"

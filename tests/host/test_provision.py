@@ -8,28 +8,26 @@ from picodsc.errors import PicodscError, UsageError
 from picodsc.ocra import pin_hash
 from picodsc.provision import provision
 from picodsc.registry import Registry
+from support.token import SUITE, bare_board, image_serial
 
-BARE_MAIN = b"import time\nwhile True:\n    time.sleep(1)\n"
 C_SUITE = "OCRA-1:HOTP-SHA1-6:C-QN08-PSHA1"
 
 
 @pytest.fixture
 def emu(tmp_path):
-    harness = pytest.importorskip("picodsc.emulator.harness", reason="emulator harness not available yet")
-    files = [("/main.py", BARE_MAIN)]
-    with harness.Emulator(tmp_path / "t.img", serial="pty", realtime=True, files=files) as e:
+    """A board with the firmware deployed, unprovisioned."""
+    with bare_board(tmp_path / "t.img") as e:
         deploy(e.port, reset=False)
         yield e
 
 
 @pytest.fixture
-def reg(tmp_path):
-    with Registry(tmp_path / "r.sqlite3", tmp_path / "r.key") as r:
-        yield r
+def reg(empty_registry):
+    return empty_registry
 
 
 def serial_of(emu):
-    return emu.image.read_bytes()[-4096:][:8].hex().upper()
+    return image_serial(emu.image)
 
 
 def test_token_gets_exactly_the_recorded_secret(emu, reg):
@@ -82,4 +80,4 @@ def test_cli_prompts_pin_twice_without_echo(emu, tmp_path):
     assert "do not match" in result.output and "4711" not in result.output
     assert f"serial: {serial_of(emu)}\n" in result.output
     with Registry(tmp_path / "cli.sqlite3") as r:
-        assert r.load(serial_of(emu)).pin_hash == pin_hash("OCRA-1:HOTP-SHA256-8:QN06-PSHA256", "4711")
+        assert r.load(serial_of(emu)).pin_hash == pin_hash(SUITE, "4711")

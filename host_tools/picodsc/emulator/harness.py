@@ -59,11 +59,14 @@ class Emulator:
                    ``early_wakeups`` percent of the sleeps, from a generator seeded with ``seed``.
                    0 is a board without a USB host (only its own wake sources end a sleep).
       timeout   -- seconds to wait for a reply before giving up (a guard, not part of the emulated time).
+      power_cut_after -- power-cut hook: the flash operation after the first N (programs + erases from
+                   power-up) does not happen and the board stops there; the next command then raises
+                   PicodscError saying "power cut".
     """
 
     def __init__(self, image, board=bundle.DEFAULT_BOARD, serial="pipe", realtime=False, compiled=True,
                  heapsize=None, files=None, sync=True, blocks=None, timeout=60.0, seed=1,
-                 early_wakeups=25):
+                 early_wakeups=25, power_cut_after=None):
         if serial not in ("pipe", "pty"):
             raise UsageError(f"serial must be 'pipe' or 'pty', not {serial!r}")
         self.image = Path(image)
@@ -77,6 +80,7 @@ class Emulator:
         self.blocks = blocks
         self.timeout = timeout
         self.wakeup_args = (int(seed), int(early_wakeups))
+        self.power_cut_after = power_cut_after
         self.port = None
         self._proc = None
         self._lock_file = None
@@ -253,6 +257,8 @@ class Emulator:
                  "--wakeups", "%d,%d" % self.wakeup_args]
         if self.realtime:
             argv.append("--realtime")
+        if self.power_cut_after is not None:
+            argv += ["--power-cut", str(int(self.power_cut_after))]
         env = dict(os.environ, MICROPYPATH=str(self._stage / "emu"))
         try:
             self._proc = subprocess.Popen(argv, stdin=ser_r_child, stdout=subprocess.PIPE,
@@ -362,6 +368,10 @@ class Emulator:
             self._keep_output(data)
 
     # -- control channel ---------------------------------------------------------------------------
+
+    def command(self, line):
+        """Send one line of the control protocol (docs/DESIGN.md); returns the reply after ``ok ``."""
+        return self._command(line)
 
     def _command(self, line):
         if "\n" in line:

@@ -1,6 +1,6 @@
 """The GPIO bank as an electrical model, and ``machine.Pin`` on it (runs inside MicroPython).
 
-Each pin has a mode, a pull and an output latch; pins joined by closed switches (``connect``) form
+Each pin has a mode, a pull and an output latch; pins joined by closed switches (``switch``) form
 nets, a net reads low if anything drives it low (or it touches ground), high if driven high or
 pulled up, else low. A level change on a pin with a matching ``irq()`` trigger calls its handler
 (an exception in it is printed, as on the board) and counts one interrupt on the clock.
@@ -12,6 +12,7 @@ from micropython import const
 
 NPIN = const(30)  # GPIO0..29 on the RP2040
 GND = const(30)  # pseudo-net index for ground
+_MAX_SWITCHES = const(64)  # switches closed at once (keys held)
 
 _IN = const(0)
 _OUT = const(1)
@@ -40,8 +41,9 @@ class Gpio:
         self._chg = bytearray(NPIN)
         self._par = bytearray(NPIN + 1)
         self._netfl = bytearray(NPIN + 1)
-        self._edges = bytearray()
-        self._wired = bytearray(NPIN + 1)  # 1: the pin is on a closed switch
+        self._edges = bytearray(2 * _MAX_SWITCHES)  # closed switches: pairs of pins (or GND)
+        self._nedges = 0
+        self._wired = bytearray(NPIN + 1)  # closed switches on each pin
         self._busy = False
         self._again = False
 
@@ -56,17 +58,40 @@ class Gpio:
             self._irq_pin[i] = None
         self.update_levels()
 
-    def connect(self, pairs):
-        """Close exactly these switches: ``pairs`` is a list of (gpio, gpio or GND)."""
-        edges = bytearray()
-        wired = bytearray(NPIN + 1)
-        for a, b in pairs:
-            edges.append(a)
-            edges.append(b)
-            wired[a] = wired[b] = 1
-        self._edges = edges
-        self._wired = wired
+    def switch(self, a, b, closed):
+        """Close or open the switch between GPIO ``a`` and GPIO ``b`` (or GND); allocates nothing."""
+        e = self._edges
+        n = self._nedges
+        for k in range(0, 2 * n, 2):
+            if (e[k] == a and e[k + 1] == b) or (e[k] == b and e[k + 1] == a):
+                if closed:
+                    return
+                n -= 1  # open it: the last switch takes its place
+                e[k] = e[2 * n]
+                e[k + 1] = e[2 * n + 1]
+                self._nedges = n
+                self._wired[a] -= 1
+                self._wired[b] -= 1
+                self.update_levels()
+                return
+        if not closed:
+            return
+        if n == _MAX_SWITCHES:
+            raise ValueError("too many closed switches")
+        e[2 * n] = a
+        e[2 * n + 1] = b
+        self._nedges = n + 1
+        self._wired[a] += 1
+        self._wired[b] += 1
         self.update_levels()
+
+    def armed(self):
+        """GPIOs with an IRQ handler set."""
+        return [i for i in range(NPIN) if self._irq_handler[i] is not None]
+
+    def driven_low(self):
+        """GPIOs an output (push-pull or open-drain) drives low."""
+        return [i for i in range(NPIN) if self.modes[i] in (_OUT, _OPEN_DRAIN) and not self.outs[i]]
 
     def configure(self, gpio, mode, pull, value):
         if mode >= 0:
@@ -119,7 +144,7 @@ class Gpio:
             par[i] = i
             fl[i] = 0
         e = self._edges
-        for k in range(0, len(e), 2):
+        for k in range(0, 2 * self._nedges, 2):
             a = self._find(e[k])
             b = self._find(e[k + 1])
             if a != b:

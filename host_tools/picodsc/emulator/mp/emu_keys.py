@@ -31,12 +31,11 @@ class Keys:
     def down(self, legend):
         if legend not in self.pressed:
             self.pressed.append(legend)
-            self._rewire()
+            a, b = self._nets[legend]
+            self._gpio.switch(a, b, True)
 
     def up(self, legend):
         if legend in self.pressed:
             self.pressed.remove(legend)
-            self._rewire()
-
-    def _rewire(self):
-        self._gpio.connect([self._nets[legend] for legend in self.pressed])
+            a, b = self._nets[legend]
+            self._gpio.switch(a, b, False)

@@ -1,7 +1,7 @@
 """Emulated Pico: boots the firmware files from a littlefs flash image (run by MicroPython's unix port).
 
     micropython emu_main.py --image IMAGE --stage DIR [--blocks N] [--realtime] [--ctl IN,OUT]
-        [--wakeups SEED,PERCENT]
+        [--wakeups SEED,PERCENT] [--power-cut N]
 
 ``--image``: the flash image (created, all 0xFF + random unique ID, if missing; ``--blocks`` blocks of
 4096 bytes, default 353: a Pico's 352-block filesystem plus the block holding the unique ID).
@@ -11,6 +11,8 @@ that end early (emu_power; default 1,25).
 keys, display) and optionally ``manifest.json`` + ``fw/`` (firmware files to sync into the image:
 ``{"files": [device paths], "stale": [device paths to remove]}``, file ``P`` at ``fw/P``).
 ``--ctl``: control channel fds (default 3,4). fd 0/1 are the serial. ``--realtime``: wall clock.
+``--power-cut N``: the power goes off at the flash operation after the first N (programs + erases,
+counted from power-up): it does not happen, "power cut" goes to stderr and the process exits.
 
 Boot loop, as on a Pico: reset the machine state, forget firmware modules, run /boot.py, then
 /main.py (friendly mode only), then the REPL (``repl.run(board, mode)``; without repl.py: idle).
@@ -43,13 +45,13 @@ _STAGE = "/_stage"
 
 def _args(argv):
     opts = {"blocks": _DEFAULT_BLOCKS, "realtime": False, "ctl": "3,4", "image": None, "stage": None,
-            "wakeups": "1,25"}
+            "wakeups": "1,25", "power-cut": -1}
     i = 0
     while i < len(argv):
         a = argv[i]
         if a == "--realtime":
             opts["realtime"] = True
-        elif a in ("--image", "--stage", "--blocks", "--ctl", "--wakeups"):
+        elif a in ("--image", "--stage", "--blocks", "--ctl", "--wakeups", "--power-cut"):
             i += 1
             opts[a[2:]] = argv[i]
         else:
@@ -59,6 +61,7 @@ def _args(argv):
         raise SystemExit("usage: emu_main.py --image IMAGE --stage DIR [--blocks N] [--realtime]")
     opts["blocks"] = int(opts["blocks"])
     opts["wakeups"] = [int(n) for n in opts["wakeups"].split(",")]
+    opts["power-cut"] = int(opts["power-cut"])
     return opts
 
 
@@ -108,6 +111,7 @@ def _mount(opts):
     if not _exists(opts["image"]):
         emu_flash.create(opts["image"], opts["blocks"])
     flash = emu_flash.Flash(opts["image"], opts["blocks"])
+    flash.power_cut_after(opts["power-cut"], error=emu_core.Quit())  # nothing catches Quit: the board stops
     vfs.mount(vfs.VfsPosix(opts["stage"]), _STAGE)
     hw = _load_board(_STAGE + "/board.py")
     vfs.umount("/")
@@ -214,6 +218,8 @@ def main():
                 board.serial_write(b"MPY: soft reboot\r\n")
     except emu_core.Quit:
         pass
+    if flash.cut:
+        sys.stderr.write("power cut\n")
     flash.close()
 
 
