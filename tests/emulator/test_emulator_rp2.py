@@ -9,6 +9,7 @@ import ast
 
 import pytest
 from picodsc.emulator import Emulator
+from support.stub_board import stub_emulator
 
 PINS = """
 import machine, time
@@ -22,7 +23,7 @@ def handler(pin):
 
 
 def start(tmp_path, main, **kw):
-    return Emulator(tmp_path / "t.img", files=[("/main.py", main.encode())], blocks=64, **kw)
+    return stub_emulator(tmp_path / "t.img", main, **kw)
 
 
 def lines(e):
@@ -98,8 +99,7 @@ print(out)
 
 
 def _durations(tmp_path, name, seed, percent=25):
-    with Emulator(tmp_path / name, files=[("/main.py", _EARLY.encode())], blocks=64, seed=seed,
-                  early_wakeups=percent) as e:
+    with stub_emulator(tmp_path / name, _EARLY, seed=seed, early_wakeups=percent) as e:
         e.advance(100_000)
         st = e.stats()
         return ast.literal_eval(lines(e)[0]), st

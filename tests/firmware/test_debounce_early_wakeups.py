@@ -8,19 +8,13 @@ on press and on release (bursts shorter than DEBOUNCE_MS, as switch bounce is) a
 The typed challenge must show exactly, and the response must be the host reference's for it.
 """
 
-import hashlib
-import json
 import os
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from picodsc import bundle
-from picodsc import ocra as host_ocra
-from picodsc.emulator import Emulator
+from support.token import PIN, expected
+from support.token import screen_text as text
 
-SUITE = "OCRA-1:HOTP-SHA256-8:QN06-PSHA256"
-KEY = bytes(range(1, 33))
-PIN = "2468"
 DEBOUNCE_MS = 20  # dsc.keypad.DEBOUNCE_MS
 STEADY = st.integers(45, 150)  # ms: a steady press or gap (>= DEBOUNCE_MS + two 10-ms scans + margin)
 EXAMPLES = 400 if os.environ.get("HYPOTHESIS_PROFILE") == "long" else 25
@@ -38,16 +32,6 @@ def chatter(draw):
 KEYSTROKE = st.tuples(chatter(), STEADY, chatter(), STEADY)  # press bounce, hold, release bounce, gap
 
 
-def expected(challenge):
-    r = host_ocra.compute(SUITE, KEY, challenge, pin_hash=hashlib.sha256(PIN.encode()).digest())
-    return r[:4] + " " + r[4:]
-
-
-def text(emu):
-    s = emu.screen()
-    return s.text() if s.on else "OFF"
-
-
 def type_key(emu, key, stroke):
     press_bounce, hold, release_bounce, gap = stroke
     down = True
@@ -62,25 +46,24 @@ def type_key(emu, key, stroke):
     emu.up(key, gap)
 
 
-def test_bouncing_keys_under_random_early_wakeups(tmp_path):
-    cfg = json.dumps({"v": 1, "suite": SUITE, "key": KEY.hex()}).encode()
-    with Emulator(tmp_path / "t.img", files=bundle.files() + [("/dsc.cfg", cfg)]) as emu:
-        emu.advance(1_000)
+def test_bouncing_keys_under_random_early_wakeups(token):
+    emu = token()  # the test token: default suite (QN06), support.token.PIN
+    emu.advance(1_000)
 
-        @settings(max_examples=EXAMPLES, deadline=None)
-        @given(seed=st.integers(0, 2**32 - 1), percent=st.integers(10, 95),
-               digits=st.text("0123456789", min_size=6, max_size=6),
-               strokes=st.lists(KEYSTROKE, min_size=6, max_size=6))
-        def typed_exactly(seed, percent, digits, strokes):
-            emu.wakeups(seed, percent)
-            emu.press_keys("PRESS " + " ".join(PIN) + " OK")
-            assert text(emu) == ["CHALLNG>"]
-            for d, stroke in zip(digits, strokes, strict=True):
-                type_key(emu, d, stroke)
-            assert text(emu) == ["CHALLNG>" + digits]
-            emu.press("OK")
-            assert text(emu) == ["", "", "", expected(digits)]
-            emu.press("PRESS")
-            assert text(emu) == "OFF"
+    @settings(max_examples=EXAMPLES, deadline=None)
+    @given(seed=st.integers(0, 2**32 - 1), percent=st.integers(10, 95),
+           digits=st.text("0123456789", min_size=6, max_size=6),
+           strokes=st.lists(KEYSTROKE, min_size=6, max_size=6))
+    def typed_exactly(seed, percent, digits, strokes):
+        emu.wakeups(seed, percent)
+        emu.press_keys("PRESS " + " ".join(PIN) + " OK")
+        assert text(emu) == ["CHALLNG>"]
+        for d, stroke in zip(digits, strokes, strict=True):
+            type_key(emu, d, stroke)
+        assert text(emu) == ["CHALLNG>" + digits]
+        emu.press("OK")
+        assert text(emu) == ["", "", "", expected(PIN, digits)]
+        emu.press("PRESS")
+        assert text(emu) == "OFF"
 
-        typed_exactly()
+    typed_exactly()

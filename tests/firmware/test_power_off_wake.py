@@ -6,14 +6,11 @@ that, so the old firmware fails here and the fixed one (a timed lightsleep loop 
 key's IRQ) passes. Times are virtual (the emulator's clock), not wall-clock.
 """
 
-import json
-
 import pytest
-from picodsc import bundle
 from picodsc.emulator import Emulator
+from support.token import BIG, BOARDS, cfg_json, token_files
+from support.token import screen_text as text
 
-SUITE = "OCRA-1:HOTP-SHA256-8:QN06-PSHA256"
-CFG = json.dumps({"v": 1, "suite": SUITE, "key": bytes(range(32)).hex()}).encode()
 WAKE_GOAL_MS = 100  # PRESS to a drawn PIN>
 OFF_SLEEP_MS = 60_000  # dsc.keypad.OFF_SLEEP_MS: at most one wakeup per idle minute while off
 
@@ -53,20 +50,9 @@ dsc.app.main()
 """
 
 
-def token(tmp_path, board="pico_4x4_128x64", main=None, **kw):
-    files = bundle.files(board) + [("/dsc.cfg", CFG)]
-    if main is not None:
-        files = [f for f in files if f[0] != "/main.py"] + [("/main.py", main)]
-    return Emulator(tmp_path / f"{board}.img", board=board, files=files, **kw)
-
-
-def text(emu):
-    s = emu.screen()
-    return s.text() if s.on else "OFF"
-
-
 def test_old_sleep_until_never_wakes_on_rp2(tmp_path):
-    with token(tmp_path, main=OLD_MAIN) as emu:
+    files = [f for f in token_files(BIG, cfg_json()) if f[0] != "/main.py"] + [("/main.py", OLD_MAIN)]
+    with Emulator(tmp_path / "old.img", files=files) as emu:
         emu.advance(2_000)
         assert emu.stats()["dormant"] == 1
         emu.press("PRESS")
@@ -75,43 +61,44 @@ def test_old_sleep_until_never_wakes_on_rp2(tmp_path):
         assert text(emu) == "OFF"  # bricked until a power cycle
 
 
-@pytest.mark.parametrize("board", ["pico_4x4_128x64", "pico_3x4_128x32"])
+@pytest.mark.parametrize("board", BOARDS)
 @pytest.mark.parametrize("early_wakeups", [0, 25, 90])
-def test_fixed_token_wakes_within_100_ms(tmp_path, board, early_wakeups):
-    with token(tmp_path, board, early_wakeups=early_wakeups, seed=early_wakeups) as emu:
-        for idle_ms in (2_000, 59_990, 61_000, 7_777):  # at different points of the minute-long sleep
-            emu.advance(idle_ms)
-            assert text(emu) == "OFF" and emu.stats()["dormant"] == 0
-            emu.down("PRESS", 0)
-            waited = 0
-            while text(emu) != ["PIN>"] and waited < WAKE_GOAL_MS:
-                emu.advance(5)
-                waited += 5
-            assert text(emu) == ["PIN>"], f"no PIN> {waited} ms after PRESS"
-            emu.up("PRESS")
-            emu.press("PRESS")  # off again
-            assert text(emu) == "OFF"
-
-
-def test_at_most_one_wakeup_per_idle_minute_while_off(tmp_path):
-    # USB unplugged (no host): nothing but the firmware's own timer and the power key wakes it.
-    with token(tmp_path, early_wakeups=0) as emu:
-        emu.press_keys("PRESS 1 PRESS")
-        emu.advance(1_000)
-        emu.reset_stats()
-        emu.advance(10 * OFF_SLEEP_MS)
-        st = emu.stats()
-        assert st["wakeups"] <= 10 and st["i2c_bytes"] == 0  # no scanning, no drawing
-        assert emu.press_keys("PRESS") is None and text(emu) == ["PIN>"]
-
-
-def test_glitch_on_the_power_key_wakes_and_sleeps_again(tmp_path):
-    with token(tmp_path, early_wakeups=0) as emu:
-        emu.advance(2_000)
-        emu.press("PRESS", hold_ms=5)  # shorter than the debounce: an IRQ, not a key press
+def test_fixed_token_wakes_within_100_ms(token, board, early_wakeups):
+    emu = token(board, early_wakeups=early_wakeups, seed=early_wakeups)
+    for idle_ms in (2_000, 59_990, 61_000, 7_777):  # at different points of the minute-long sleep
+        emu.advance(idle_ms)
+        assert text(emu) == "OFF" and emu.stats()["dormant"] == 0
+        emu.down("PRESS", 0)
+        waited = 0
+        while text(emu) != ["PIN>"] and waited < WAKE_GOAL_MS:
+            emu.advance(5)
+            waited += 5
+        assert text(emu) == ["PIN>"], f"no PIN> {waited} ms after PRESS"
+        emu.up("PRESS")
+        emu.press("PRESS")  # off again
         assert text(emu) == "OFF"
-        emu.reset_stats()
-        emu.advance(2 * OFF_SLEEP_MS)
-        assert emu.stats()["wakeups"] <= 2  # back to the minute-long sleep
-        emu.press("PRESS")
-        assert text(emu) == ["PIN>"]
+
+
+def test_at_most_one_wakeup_per_idle_minute_while_off(token):
+    # USB unplugged (no host): nothing but the firmware's own timer and the power key wakes it.
+    emu = token(early_wakeups=0)
+    emu.press_keys("PRESS 1 PRESS")
+    emu.advance(1_000)
+    emu.reset_stats()
+    emu.advance(10 * OFF_SLEEP_MS)
+    st = emu.stats()
+    assert st["wakeups"] <= 10 and st["i2c_bytes"] == 0  # no scanning, no drawing
+    emu.press("PRESS")
+    assert text(emu) == ["PIN>"]
+
+
+def test_glitch_on_the_power_key_wakes_and_sleeps_again(token):
+    emu = token(early_wakeups=0)
+    emu.advance(2_000)
+    emu.press("PRESS", hold_ms=5)  # shorter than the debounce: an IRQ, not a key press
+    assert text(emu) == "OFF"
+    emu.reset_stats()
+    emu.advance(2 * OFF_SLEEP_MS)
+    assert emu.stats()["wakeups"] <= 2  # back to the minute-long sleep
+    emu.press("PRESS")
+    assert text(emu) == ["PIN>"]

@@ -12,10 +12,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from picodsc import upy
 from picodsc.errors import UsageError
 from picodsc.ocra import OcraError
 from picodsc.provision import check_suite
+from support.firmware_stubs import mp_run
 
 
 def _suites():
@@ -29,10 +29,7 @@ def _suites():
 
 
 _FIRMWARE = """
-import sys, json
-class Machine:  # dsc.config imports machine (for unique_id); unused here
-    pass
-sys.modules["machine"] = Machine()
+import json
 from dsc import config
 out = []
 for text in json.loads(%r):
@@ -47,7 +44,7 @@ print(json.dumps(out))
 
 def test_host_and_firmware_accept_exactly_the_same_suites():
     suites = list(_suites())
-    firmware = json.loads(upy.run(_FIRMWARE % json.dumps(suites), path=(str(upy.FIRMWARE),)))
+    firmware = json.loads(mp_run(_FIRMWARE % json.dumps(suites)))
     host = []
     for text in suites:
         try:

@@ -5,8 +5,7 @@ between two GPIOs (a matrix key), ``ground(gpio)`` the one from a GPIO to GND (a
 reads 0 when a pressed key joins it to a row driven low. ``I2C(oled)`` is the emulator's I2C bus
 (emu_i2c.py) with an SSD1306 model at 0x3C; its counters are ``.bus.bytes`` / ``.bus.transactions``.
 ``lightsleep(ms)`` returns at once and records the call (an untimed one raises: DORMANT on rp2).
-Pin reads and key switches allocate nothing,
-so the keypad's allocation tests measure the keypad only.
+Pin reads and key switches allocate nothing, so the keypad's allocation tests measure the keypad only.
 """
 
 import sys
