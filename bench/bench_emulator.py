@@ -38,7 +38,8 @@ def main():
     print(f"press round trip (300 ms virtual): PRESS {press * 1000:.1f} ms, digit {digit * 1000:.1f} ms")
     print(f"screen() fetch: {shot * 1000:.2f} ms; text() decode: {decode * 1000:.2f} ms")
     print(f"token on, 10 s virtual: {on * 1000:.0f} ms wall ({10 / on:.0f}x real time)")
-    print(f"token off, idle minute: wakeups {idle['wakeups']}, i2c bytes {idle['i2c_bytes']}")
+    print(f"token off, idle minute: wakeups {idle['wakeups']} ({idle['early_wakeups']} early), "
+          f"i2c bytes {idle['i2c_bytes']}")
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """Token firmware figures on the emulated board (virtual time, the deployed .mpy bundle).
 
-RAM at the PIN> prompt after boot (goal <= 32 KB), I2C bytes per digit key press (goal <= 150),
-scan-loop wakeups during an idle minute while off (goal 0), for each board.
+I2C bytes per digit key press (goal <= 150), at boot and for the response screen, for each board.
+(Wake latency, wakeups while off, debounce, RAM at PIN> and heap per response: bench_token.)
 """
 
 import json
@@ -20,7 +20,6 @@ def _figures(board):
         with Emulator(Path(tmp) / "flash.img", board=board, files=files) as emu:
             boot = emu.stats()
             emu.press("PRESS")
-            at_pin = emu.stats()["mem_alloc"]
             per_key = []
             for key in "1234":
                 emu.reset_stats()
@@ -34,21 +33,13 @@ def _figures(board):
             emu.reset_stats()
             emu.press("OK")
             response = emu.stats()
-            emu.press("PRESS")
-            emu.advance(1_000)
-            emu.reset_stats()
-            emu.advance(60_000)
-            idle = emu.stats()
-    return boot, at_pin, per_key, response, idle
+    return boot, per_key, response
 
 
 def main():
     for board in ("pico_4x4_128x64", "pico_3x4_128x32"):
-        boot, at_pin, per_key, response, idle = _figures(board)
+        boot, per_key, response = _figures(board)
         print(f"{board}:")
-        print(f"  RAM at PIN> after boot: {at_pin / 1024:.1f} KB (emulator mem_alloc, 64-bit unix port;"
-              f" goal 32 KB)")
         print(f"  I2C bytes per digit key press: max {max(per_key)}, mean {sum(per_key) / len(per_key):.0f}"
               f" (goal <= 150; boot incl. init + full frame: {boot['i2c_bytes']})")
         print(f"  I2C bytes for the response screen: {response['i2c_bytes']}")
-        print(f"  wakeups during an idle minute while off: {idle['wakeups']} (goal 0)")

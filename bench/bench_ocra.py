@@ -1,8 +1,10 @@
 """OCRA engine figures: heap bytes and time per response under MicroPython, against the host reference.
 
-The firmware parses its suite once (``dsc.ocra.Suite``) and reuses it, as the token does; heap bytes
-are ``gc.mem_alloc()`` deltas with the collector disabled. Times are the unix port on this machine
-(not the RP2040), shown relative to the CPython host reference measured in the same run.
+The engine alone: a suite parsed once (``dsc.ocra.Suite``) and reused; heap bytes are
+``gc.mem_alloc()`` deltas with the collector disabled. The token itself loads the engine and parses
+its suite for each response and releases them after (dsc.app): bench_token measures that path.
+Times are the unix port on this machine (not the RP2040), shown relative to the CPython host
+reference measured in the same run.
 """
 
 import sys

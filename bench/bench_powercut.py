@@ -1,4 +1,5 @@
-"""Flash work of the operations tests/firmware/test_powercut.py cuts, on the default 2 MiB emulator image.
+"""Flash work of the operations tests/firmware/test_powercut.py cuts, on the default emulator image (a
+Pico's filesystem: 352 blocks of 4096 bytes).
 
 Programs (256-byte pages) and erases (4 KiB sectors) of a counter update and of a factory wipe
 (each is a power-cut point), and the wipe's time on a real chip estimated with typical QSPI NOR
@@ -12,6 +13,7 @@ from pathlib import Path
 
 from picodsc import bundle
 from picodsc.emulator.harness import Emulator
+from picodsc.emulator.image import PICO_FS_BLOCKS
 
 _CFG = {"v": 1, "suite": "OCRA-1:HOTP-SHA1-8:C-QN08-PSHA1", "key": bytes(range(20)).hex(), "counter": 0}
 _PROGRAM_MS, _ERASE_MS = 0.4, 45.0
@@ -42,7 +44,7 @@ def main():
             dt = time.perf_counter() - t
             programs, erases = _ops(emu)
             device_s = (programs * _PROGRAM_MS + erases * _ERASE_MS) / 1000
-            print(f"factory wipe (512 blocks): {programs} programs, {erases} erases "
+            print(f"factory wipe ({PICO_FS_BLOCKS} blocks): {programs} programs, {erases} erases "
                   f"({programs + erases} power-cut points); ~{device_s:.1f} s on the chip, "
                   f"{dt:.1f} s emulated")
 

@@ -5,13 +5,18 @@
 #   PRESS while on -> OFF; 30 s without a key at a prompt -> OFF.
 #   DEL held + PRESS held 3 s (WIPE_HOLD) -> WIPE_CONFIRM --OK--> wipe -> UNPROVISIONED.
 #
-# The loop scans the keypad every _SCAN_MS and sleeps in between; when OFF it arms an IRQ on the
-# power key and sleeps without a timeout. A token holding a secret (provisioned or corrupt
-# configuration) disables Ctrl-C and resets on any error: nothing over USB reaches its REPL.
+# The loop scans the keypad every _SCAN_MS and sleeps in between (machine.lightsleep(ms), which may
+# end early: every timeout and the keypad's debounce are computed from time.ticks_ms()). When OFF
+# it arms an IRQ on the power key and sleeps a minute at a time (Keypad.sleep_until: never an
+# untimed lightsleep, which is DORMANT on rp2 and deaf to pin IRQs). A token holding a secret
+# (provisioned or corrupt configuration) disables Ctrl-C and resets on any error: nothing over USB
+# reaches its REPL.
 #
-# RAM: the configuration and OCRA modules (most of the bytecode) are imported when needed - at
-# boot, on OK, for the serial or a wipe - and released again (_release), so the heap at the
-# prompts holds only this module, the display and the keypad.
+# RAM, one strategy: the token holds the OCRA engine only while it computes. The configuration and
+# OCRA modules (most of the bytecode) are imported when needed - at boot, on OK, for the serial or
+# a wipe - and released again (_release); a response parses the suite text afresh (dsc.ocra.compute
+# with the text). The heap at the prompts holds only this module, the display and the keypad.
+# `make bench` measures this path: RAM at PIN> and the heap one response allocates.
 import time
 
 import machine
@@ -32,6 +37,7 @@ _IDLE_MS = const(30_000)  # no key at a prompt for this long: off
 _RESPONSE_MS = const(30_000)  # the response stays this long
 _WIPE_HOLD_MS = const(3_000)
 _PIN_LEN = const(4)
+_MASK_MS = const(1_000)  # the last PIN digit typed stays readable this long (or until the next key)
 
 
 class Entry:
@@ -44,11 +50,13 @@ class Entry:
         self.masked = masked
         self.buf = bytearray(length)  # ASCII digits; zeroed by clear()
         self.n = 0
+        self.shown = False  # masked entry: the last digit is drawn readable
 
     def clear(self):
         for i in range(self.length):
             self.buf[i] = 0
         self.n = 0
+        self.shown = False
 
     def draw(self):
         d = self.display
@@ -58,18 +66,24 @@ class Entry:
         for i in range(self.n):
             d.cell("*" if self.masked else chr(self.buf[i]), col + i, 0)
 
+    def mask(self):
+        """Draw the readable last digit as ``*`` (the caller updates the display)."""
+        if self.shown:
+            self.display.cell("*", len(self.prompt) + self.n - 1, 0)
+            self.shown = False
+
     def add(self, digit):
         """Append a digit; extra digits beyond the length are ignored."""
         if self.n == self.length:
             return
-        col = len(self.prompt)
-        if self.masked and self.n:
-            self.display.cell("*", col + self.n - 1, 0)  # only the last typed digit stays readable
+        self.mask()  # only the last typed digit stays readable, and only for a moment
         self.buf[self.n] = ord(digit)
-        self.display.cell(digit, col + self.n, 0)
+        self.display.cell(digit, len(self.prompt) + self.n, 0)
+        self.shown = self.masked
         self.n += 1
 
     def delete(self):
+        self.shown = False  # draw() masks every digit
         if self.n:
             self.n -= 1
             self.buf[self.n] = 0
@@ -131,7 +145,7 @@ class Token:
 
     def _sleep(self):
         if self.state == OFF and self.keys.idle() and self.locked:
-            # No polling while off: the power key's IRQ ends the sleep.
+            # No scanning while off: a minute-long timed sleep that the power key's IRQ ends.
             self.keys.sleep_until(self._press)
             self._since = time.ticks_ms()
         elif self.locked:
@@ -204,6 +218,7 @@ class Token:
 
     def _entry_key(self, entry, key):
         """Digits / DEL / OK on an entry line; True when OK completes it."""
+        entry.mask()  # any key hides the last PIN digit
         if self._hint:
             self.display.clear_line(self.display.lines - 1)
             self._hint = False
@@ -223,6 +238,9 @@ class Token:
         if key is None:
             if self._expired(now, _IDLE_MS):
                 self._power_off()
+            elif self.pin.shown and self._expired(now, _MASK_MS):
+                self.pin.mask()
+                self.display.update()
         elif self._entry_key(self.pin, key):
             self._enter(CHALLENGE, self.challenge)
 
@@ -311,7 +329,7 @@ def _release():
 
     import dsc
 
-    for name in ("config", "ocra", "hashes"):
+    for name in ("config", "ocra", "hashes", "policy"):
         sys.modules.pop("dsc." + name, None)
         if hasattr(dsc, name):
             delattr(dsc, name)

@@ -1,8 +1,8 @@
 # The token's one configuration file (docs/DESIGN.md "Configuration file /dsc.cfg").
 #
-# Importable from the REPL of an unprovisioned token: needs nothing but the filesystem, machine
-# and dsc.ocra. Error messages are short (they go on a 16-column error screen) and never carry
-# the key. A Config keeps plain values, not the parsed Suite, so the token can drop the OCRA
+# Importable from the REPL of an unprovisioned token: needs nothing but the filesystem, machine,
+# dsc.ocra and dsc.policy. Error messages are short (they go on a 16-column error screen) and never
+# carry the key. A Config keeps plain values, not the parsed Suite, so the token can drop the OCRA
 # engine's modules from RAM between responses (see dsc.app).
 import json
 import os
@@ -11,13 +11,14 @@ from binascii import hexlify, unhexlify
 import machine
 from micropython import const
 
+from dsc import policy
+
 PATH = "/dsc.cfg"
 TMP = "/dsc.tmp"
 WIPE = "/dsc.wipe"  # a factory reset is in progress (wipe())
 FILL = "/dsc.fill"  # zeros filling the free space during a wipe
 VERSION = const(1)
 _MAX_COUNTER = (1 << 64) - 1  # OCRA's C is 8 bytes
-_MAX_QUESTION = const(8)
 
 
 class ConfigError(ValueError):
@@ -66,15 +67,7 @@ def _parse_suite(text):
         suite = dsc.ocra.Suite(text)
     except ValueError:
         raise ConfigError("bad suite") from None
-    # A keypad types digits only, the challenge shares one 16-column line with "CHALLNG>", the
-    # response must fit the screen, and the token has no clock and no session channel.
-    if (
-        suite.question_kind != "N"
-        or suite.question_length > _MAX_QUESTION
-        or not suite.digits
-        or suite.session_length
-        or suite.time_step
-    ):
+    if policy.unsupported_by_token(suite):  # the same rule the host applies before provisioning
         raise ConfigError("suite unsupported")
     return suite
 

@@ -1,19 +1,27 @@
 # Keypad: a row/column matrix plus optional keys wired straight from a GPIO to GND.
 #
 # scan() is called every few ms by the token's loop, so it allocates nothing: the per-key state
-# lives in bytearrays made once here, and keys are reported as str objects made in __init__.
+# lives in bytearrays and a list of small ints made once here, and keys are reported as str objects
+# made in __init__.
+#
+# Debounce is in milliseconds (time.ticks_ms()), not in scans: machine.lightsleep(ms) may end early
+# on any interrupt (on rp2 USB activity wakes it almost at once), so the time between two scans
+# can be anything from a few microseconds to the full sleep.
 import time
 
 import machine
 from machine import Pin
 from micropython import const
 
-_DEBOUNCE = const(3)  # a change counts after this many consecutive equal scans (bounce < 30 ms)
+DEBOUNCE_MS = const(20)  # a key must read the same for this long before its change counts
+OFF_SLEEP_MS = const(60_000)  # off: one timed lightsleep per minute, the power key's IRQ ends it early
 _SETTLE_US = const(10)  # column pull-ups recovering from the previous row on a long ribbon
+
+_woken = bytearray(1)  # set by the power key's IRQ handler (no allocation in the handler)
 
 
 def _wake(_pin):
-    pass  # the interrupt itself ends lightsleep(); nothing to do in the handler
+    _woken[0] = 1
 
 
 class Keypad:
@@ -38,7 +46,8 @@ class Keypad:
         self._nmatrix = len(self._rows) * len(self._cols)
         n = len(self.names)
         self._stable = bytearray(n)  # debounced state, 1 = down
-        self._count = bytearray(n)  # consecutive scans disagreeing with _stable
+        self._changing = bytearray(n)  # 1: the key reads differently from _stable since _since[k]
+        self._since = [0] * n  # ticks_ms() of the first scan that read the change (small ints)
         self._pending = bytearray(n)  # debounced presses not yet reported
         self._npending = 0
 
@@ -46,22 +55,28 @@ class Keypad:
         """Index of a key by reported name; ValueError if the board has no such key."""
         return self.names.index(name)
 
-    def _feed(self, k, down):
+    def _feed(self, k, down, now):
         if down == self._stable[k]:
-            self._count[k] = 0
+            self._changing[k] = 0  # a bounce back: the change has to start over
             return
-        n = self._count[k] + 1
-        if n < _DEBOUNCE:
-            self._count[k] = n
+        if not self._changing[k]:
+            self._changing[k] = 1
+            self._since[k] = now
+            return
+        if time.ticks_diff(now, self._since[k]) < DEBOUNCE_MS:
             return
         self._stable[k] = down
-        self._count[k] = 0
+        self._changing[k] = 0
         if down:
             self._pending[k] = 1
             self._npending += 1
 
     def scan(self):
-        """Read every key once; return the name of a newly pressed key (one per call) or None."""
+        """Read every key once; return the name of a newly pressed key (one per call) or None.
+
+        A change counts once the key has read the same in every scan for DEBOUNCE_MS.
+        """
+        now = time.ticks_ms()
         cols = self._cols
         ncols = len(cols)
         k = 0
@@ -69,11 +84,11 @@ class Keypad:
             row.value(0)
             time.sleep_us(_SETTLE_US)
             for c in range(ncols):
-                self._feed(k, 1 if cols[c].value() == 0 else 0)
+                self._feed(k, 1 if cols[c].value() == 0 else 0, now)
                 k += 1
             row.value(1)
         for pin in self._direct:
-            self._feed(k, 1 if pin.value() == 0 else 0)
+            self._feed(k, 1 if pin.value() == 0 else 0, now)
             k += 1
         if self._npending:
             pending = self._pending
@@ -91,12 +106,17 @@ class Keypad:
     def idle(self):
         """True when no key is down or changing: safe to sleep until the wake key."""
         for k in range(len(self._stable)):
-            if self._stable[k] or self._count[k]:
+            if self._stable[k] or self._changing[k]:
                 return False
         return self._npending == 0
 
     def sleep_until(self, k):
-        """Sleep (no polling) until key ``k`` goes down: a falling-edge IRQ ends machine.lightsleep()."""
+        """Sleep until key ``k`` goes down (or a glitch on it fires its IRQ), scanning nothing.
+
+        On rp2 an untimed machine.lightsleep() is DORMANT mode, which no Pin.irq() wakes: the token
+        would never come back. A pin IRQ (with a handler) ends a *timed* lightsleep, so this sleeps
+        OFF_SLEEP_MS at a time and checks the key after every wakeup, early or not.
+        """
         row = None
         if k >= self._nmatrix:
             pin = self._direct[k - self._nmatrix]
@@ -105,10 +125,11 @@ class Keypad:
             row = self._rows[k // ncols]
             pin = self._cols[k % ncols]
             row.value(0)  # only this row low: only key k pulls the column down
+        _woken[0] = 0
         pin.irq(handler=_wake, trigger=Pin.IRQ_FALLING)
         try:
-            if pin.value():  # not already down (else the edge has passed)
-                machine.lightsleep()
+            while not _woken[0] and pin.value():  # up and no edge yet (an edge before the sleep counts)
+                machine.lightsleep(OFF_SLEEP_MS)
         finally:
             pin.irq(handler=None, trigger=0)
             if row is not None:

@@ -1,6 +1,7 @@
 """Put the firmware on a board with mpremote: check, then one chained mpremote run.
 
-1. Probe (one mpremote run): the board's ``.mpy`` version (``sys.implementation._mpy & 0xff`` must
+1. Probe (one mpremote run): the board's MicroPython version (``sys.implementation.version`` must be
+   at least :data:`MIN_MICROPYTHON`), its ``.mpy`` version (``sys.implementation._mpy & 0xff`` must
    equal :data:`picodsc.bundle.MPY_VERSION` to run our mpy-cross output), whether it is provisioned
    (refused: factory reset first), which target directories and shadowing files exist.
 2. Write (one mpremote run, commands chained with ``+``): ``fs mkdir`` for the missing directories,
@@ -17,8 +18,12 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from . import bundle
-from .errors import AlreadyProvisioned, DeviceError, MpyVersionMismatch
+from .errors import AlreadyProvisioned, DeviceError, MicroPythonTooOld, MpyVersionMismatch
 from .usb import LOCKED_HINT, RESET, Mpremote
+
+# Before v1.24 the rp2 port stops the USB clock in every machine.lightsleep(ms): the token's scan loop
+# would drop the host's USB connection many times a second.
+MIN_MICROPYTHON = (1, 24)
 
 _PROBE = """\
 import os, sys
@@ -30,6 +35,7 @@ def ex(p):
         return 0
 print('PICODSC-DEPLOY', __import__('json').dumps({
     'mpy': getattr(sys.implementation, '_mpy', 0) & 0xff,
+    'version': list(sys.implementation.version[:3]),
     'cfg': ex('/dsc.cfg'),
     'have': [p for p in %s if ex(p)]}))
 """
@@ -53,6 +59,12 @@ def probe(mp: Mpremote, paths: Sequence[str]) -> dict:
     raise DeviceError(f"the device on {mp.port} did not answer the deploy probe", mp.port)
 
 
+def check_version(port: str, version: Sequence[int]) -> None:
+    """Refuse a board whose MicroPython is older than MIN_MICROPYTHON (one-line reason)."""
+    if tuple(version[:2]) < MIN_MICROPYTHON:
+        raise MicroPythonTooOld(port, version, MIN_MICROPYTHON)
+
+
 def deploy(port: str, board: str = bundle.DEFAULT_BOARD, compiled: bool = True, reset: bool = True,
            timeout: float = 30.0, progress: Callable[[str], None] | None = None) -> int:
     """Deploy to ``port``; ``progress(text)`` gets one line per step. Returns the number of files."""
@@ -61,6 +73,7 @@ def deploy(port: str, board: str = bundle.DEFAULT_BOARD, compiled: bool = True, 
     files, dirs, stale = plan(board, compiled)  # compile before touching the board
     progress(f"probing {port}")
     state = probe(mp, dirs + stale)
+    check_version(port, state["version"])
     if compiled and state["mpy"] != bundle.MPY_VERSION:
         raise MpyVersionMismatch(port, state["mpy"], bundle.MPY_VERSION)
     if state["cfg"]:

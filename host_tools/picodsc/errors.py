@@ -17,7 +17,8 @@ CLI (:mod:`picodsc.cli.errors`) turns an error into a message and an exit code, 
     ├── DeviceError                      .port: unreachable, mpremote failed, the token refused
     │   ├── DeviceTimeout                .timeout: no answer in time (a locked token says nothing)
     │   ├── NoFirmware                   the board does not run the picodsc firmware (deploy it)
-    │   └── MpyVersionMismatch           .found, .expected: the board's .mpy version
+    │   ├── MpyVersionMismatch           .found, .expected: the board's .mpy version
+    │   └── MicroPythonTooOld            .found, .required: the board's MicroPython version
     ├── RegistryError                    .path: the registry database is missing, damaged, busy
     │   └── KeyFileError                 .path: its AES key file is missing, loose, wrong
     └── ToolError                        a host tool (mpremote, mpy-cross, a driver package) failed
@@ -137,6 +138,18 @@ class MpyVersionMismatch(DeviceError):
             "update MicroPython on the board or deploy sources with --source", port)
         self.found = found
         self.expected = expected
+
+
+class MicroPythonTooOld(DeviceError):
+    """The board's MicroPython (``sys.implementation.version``) is older than the firmware needs."""
+
+    def __init__(self, port: str, found: Sequence[int], required: Sequence[int]) -> None:
+        super().__init__(
+            f"board runs MicroPython {'.'.join(map(str, found))}, picodsc needs "
+            f"v{'.'.join(map(str, required))} or newer (older versions stop USB in every lightsleep): "
+            "put a current MicroPython UF2 on the board first", port)
+        self.found = tuple(found)
+        self.required = tuple(required)
 
 
 class RegistryError(PicodscError):

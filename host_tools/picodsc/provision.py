@@ -18,6 +18,7 @@ from .errors import (
     PicodscError,
     UnsupportedSuite,
 )
+from .firmware.dsc.policy import unsupported_by_token  # the firmware's own rule, one definition
 from .ocra import DEFAULT_SUITE, Suite, SuiteLike, parse_suite, pin_hash
 from .registry import Registry, check_serial
 from .usb import Mpremote
@@ -54,11 +55,11 @@ def probe(mp: Mpremote) -> tuple[str, bool]:
 
 
 def check_suite(suite: SuiteLike) -> Suite:
-    """The parsed suite if this token can run it (it has no clock and no session input)."""
+    """The parsed suite if the token can run it (the firmware's rule, dsc/policy.py); no I/O."""
     parsed = parse_suite(suite)
-    if parsed.time_step or parsed.session_length or parsed.question_kind != "N" or not parsed.digits:
-        raise UnsupportedSuite(parsed.text, f"suite {parsed.text}: the token takes numeric challenges (QNxx) "
-                               "and has no clock or session input (no T/S), and shows 4..10 digits")
+    why = unsupported_by_token(parsed)
+    if why:
+        raise UnsupportedSuite(parsed.text, f"suite {parsed.text}: the token cannot run it: {why}")
     return parsed
 
 

@@ -1,18 +1,41 @@
-"""dsc.keypad under the real MicroPython on the emulator's GPIO model (support/mp/machine_stub.py)."""
+"""dsc.keypad under the real MicroPython on the emulator's GPIO model (support/mp/machine_stub.py).
+
+Time is virtual: ``run(n)`` scans n times, 10 ms apart (the token's scan period); the keypad debounces
+on time.ticks_ms() (dsc.keypad.DEBOUNCE_MS = 20).
+"""
 
 from support.firmware_stubs import mp_run
 
 _SETUP = """
+import sys
+class Clock:  # time.ticks_* on a virtual millisecond counter (rp2's 2**30 period)
+    ms = 0
+    def ticks_ms(self):
+        return self.ms & 0x3FFFFFFF
+    def ticks_diff(self, a, b):
+        return ((a - b + 0x20000000) & 0x3FFFFFFF) - 0x20000000
+    def sleep_us(self, us):
+        pass
+clock = Clock()
+sys.modules["time"] = clock
 import board
 from dsc.keypad import Keypad
 k = Keypad(board.ROW_PINS, board.COL_PINS, board.KEYMAP, board.DIRECT_KEYS, board.KEYS)
-def run(n):
+def run(n, ms=10):
     out = []
     for _ in range(n):
         r = k.scan()
+        clock.ms += ms
         if r is not None:
             out.append(r)
     return out
+def press_during_sleep(press):
+    # The stand-in lightsleep records its call; then the key goes down, as if pressed meanwhile.
+    record = hw.lightsleep
+    def lightsleep(ms=None):
+        record(ms)
+        press()
+    hw.lightsleep = lightsleep
 def allocated(fn):
     # heap bytes fn() allocates (gc off, so nothing is collected meanwhile)
     import gc
@@ -45,6 +68,20 @@ hw.press(7, 11); run(2); hw.press(7, 11, False); run(1); hw.press(7, 11); print(
     assert out.split("\n")[3] == "['5']"
 
 
+def test_debounce_counts_milliseconds_not_scans():
+    # Scans 1 ms apart (lightsleep woken early): a change counts after 20 ms however many scans saw it.
+    out = mp_run(
+        _SETUP
+        + """
+hw.press(6, 10); print(run(20, 1), run(1, 1), run(10, 1)); hw.press(6, 10, False); run(25, 1)
+hw.press(6, 10); run(15, 1); hw.press(6, 10, False); run(3, 1); hw.press(6, 10); print(run(20, 1), run(1, 1))
+hw.press(6, 10, False); print(run(1, 30), k.idle(), run(1, 1), k.idle())  # two scans 30 ms apart
+hw.press(6, 10); print(run(1, 50), run(1, 50))  # a long sleep between two scans: one press
+"""
+    )
+    assert out.splitlines() == ["[] ['1'] []", "[] ['1']", "[] False [] True", "[] ['1']"]
+
+
 def test_two_keys_held_and_idle():
     out = mp_run(
         _SETUP
@@ -75,9 +112,26 @@ hw.press(9, 12); print(run(5))
 def test_sleep_until_arms_only_the_power_key():
     code = "k.sleep_until(k.index('PRESS')); print(hw.lightsleeps, hw.armed(), hw.latched(6))"
     # 4x4: PRESS is 'A' (row GP6, column GP13): only its row low, IRQ on its column; all undone after.
-    assert mp_run(_SETUP + code).strip() == "[(None, [13], [6])] [] 1"
+    # A timed sleep (a minute): an untimed lightsleep() is DORMANT on rp2 and no pin IRQ ends it.
+    press = "press_during_sleep(lambda: hw.press(6, 13))\n"
+    assert mp_run(_SETUP + press + code).strip() == "[(60000, [13], [6])] [] 1"
     # 3x4: PRESS is a button on GP15, no row driven.
-    assert mp_run(_SETUP + code, board="pico_3x4_128x32").strip() == "[(None, [15], [])] [] 1"
+    press = "press_during_sleep(lambda: hw.ground(15))\n"
+    assert mp_run(_SETUP + press + code, board="pico_3x4_128x32").strip() == "[(60000, [15], [])] [] 1"
+
+
+def test_sleep_until_sleeps_again_after_a_wakeup_that_is_not_the_key():
+    code = """
+n = [0]
+def third_time():
+    n[0] += 1
+    if n[0] == 3:
+        hw.press(6, 13)
+press_during_sleep(third_time)
+k.sleep_until(k.index('PRESS'))
+print(hw.lightsleeps)
+"""
+    assert mp_run(_SETUP + code).strip() == "[(60000, [13], [6]), (60000, [13], [6]), (60000, [13], [6])]"
 
 
 def test_sleep_until_does_not_sleep_if_the_key_is_already_down():
@@ -97,6 +151,7 @@ def loop():
         if i % 30 == 0:
             hw.press(6, 13, (i // 30) % 2 == 0)
         k.scan()
+        clock.ms += 10
         k.is_down(3)
     k.idle()
 def measure():
@@ -127,6 +182,7 @@ hw.press(6, 13); run(5); t.step("PRESS", time.ticks_ms()); hw.press(6, 13, False
 def loop():
     for _ in range(300):
         t.step(k.scan(), time.ticks_ms())
+        clock.ms += 10
 def measure():
     return allocated(loop)
 loop()

@@ -1,5 +1,7 @@
 """picodsc deploy: the plan, and real mpremote runs against the emulator's pty."""
 
+import re
+
 import pytest
 from picodsc import bundle
 from picodsc.deploy import deploy, plan
@@ -34,17 +36,44 @@ def test_deploy_mpy_then_source(emu, monkeypatch):
     assert emu.fs_ls("/lib") == ["dsc/"] and emu.fs_ls("/lib/dsc") == ["app.py"]  # nothing touched
     monkeypatch.undo()
 
-    assert deploy(emu.port, reset=False, progress=lines.append) == 13
-    assert "rm :/lib/dsc/app.py" in lines and "[13/13] /main.py" in lines
+    assert deploy(emu.port, reset=False, progress=lines.append) == 14
+    assert "rm :/lib/dsc/app.py" in lines and "[14/14] /main.py" in lines
     dsc = emu.fs_ls("/lib/dsc")
-    assert "app.py" not in dsc and {"app.mpy", "ocra.mpy", "config.mpy"} <= set(dsc)
+    assert "app.py" not in dsc and {"app.mpy", "ocra.mpy", "config.mpy", "policy.mpy"} <= set(dsc)
     assert emu.fs_read("/board.py") == bundle.board_path(bundle.DEFAULT_BOARD).read_bytes()
     assert emu.fs_read("/lib/dsc/ocra.mpy")[:2] == b"M\x06"
 
     lines.clear()
     deploy(emu.port, reset=False, progress=lines.append)  # again: nothing to copy
-    assert lines[-1] == f"deployed 13 files to {emu.port} (13 already up to date)"
+    assert lines[-1] == f"deployed 14 files to {emu.port} (14 already up to date)"
 
     deploy(emu.port, compiled=False, progress=lines.append)  # sources replace the .mpy
     dsc = emu.fs_ls("/lib/dsc")
     assert "app.py" in dsc and "app.mpy" not in dsc
+
+
+def test_deploy_refuses_micropython_older_than_1_24(emu, monkeypatch):
+    # The emulator runs a current MicroPython; a board that reports an older one (sys.implementation
+    # .version) is refused in one line, before anything is written.
+    import picodsc.deploy
+
+    monkeypatch.setattr(picodsc.deploy, "MIN_MICROPYTHON", (99, 0))
+    with pytest.raises(PicodscError) as e:
+        deploy(emu.port)
+    assert re.fullmatch(r"board runs MicroPython 1\.\d+\.\d+, picodsc needs v99\.0 or newer \(older "
+                        r"versions stop USB in every lightsleep\): put a current MicroPython UF2 on the "
+                        r"board first", str(e.value))
+    assert emu.fs_ls("/lib/dsc") == ["app.py"]  # nothing touched
+
+
+@pytest.mark.parametrize("version, ok", [((1, 22, 2), False), ((1, 23, 0), False), ((1, 24, 0), True),
+                                         ((1, 29, 0), True), ((2, 0, 0), True)])
+def test_version_check(version, ok):
+    from picodsc.deploy import check_version
+
+    if ok:
+        check_version("/dev/ttyACM0", list(version))
+    else:
+        with pytest.raises(PicodscError, match=r"^board runs MicroPython %d\.%d\.%d, picodsc needs v1\.24"
+                           % version):
+            check_version("/dev/ttyACM0", list(version))

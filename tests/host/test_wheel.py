@@ -104,7 +104,7 @@ def test_installed_wheel_deploys_to_the_emulator(venv):
         out = run([picodsc, "deploy", "--port", info["port"]], env=env, cwd=root)
         assert out.stdout == ""
         assert out.stderr.splitlines()[-1] == (
-            f"deployed 13 files to {info['port']} (0 already up to date), reset the board")
+            f"deployed 14 files to {info['port']} (0 already up to date), reset the board")
         screen = run([picodsc, "emulate", "--control", info["control"], "--keys", "PRESS", "--screen"],
                      env=env, cwd=root)
         assert screen.stdout.splitlines() == ["NOT PROVISIONED", image_serial(image)]

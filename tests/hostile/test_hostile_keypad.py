@@ -40,8 +40,10 @@ STEPS = 20  # steps per sequence (at most)
 MARGIN = 100  # ms: a timeout this close to a key event or the screen read is left undecided
 MAX_HEAP = 48 * 1024  # the firmware's live heap when off (64-bit unix port; bench_firmware has the figure)
 TICKS_PERIOD = 1 << 30  # time.ticks_ms() wraps here on rp2 (and in the emulator)
-SCAN = 10  # ms between keypad scans
-DETECT = 25  # ms from a key's change to its debounced event (3 scans of 10 ms)
+SCAN = 10  # ms between keypad scans at most (lightsleep(10) may end early: then sooner)
+DEBOUNCE = 20  # dsc.keypad.DEBOUNCE_MS: a change counts once the key read the same for this long
+DETECT = 40  # ms from a key's change to its debounced event: 20..40 (first scan <= 10 ms, then 20-30)
+MASK = 1_000  # dsc.app._MASK_MS: the last PIN digit typed stays readable this long
 
 OFF, PIN, CHALLENGE, RESPONSE, UNPROVISIONED, WIPE_HOLD, WIPE_CONFIRM = (
     "OFF", "PIN", "CHALLENGE", "RESPONSE", "UNPROVISIONED", "WIPE_HOLD", "WIPE_CONFIRM")
@@ -103,6 +105,7 @@ class TokenModel:
         self.stable = []  # debounced down, as the firmware sees them
         self.pin, self.challenge = "", ""
         self.visible = False  # the last PIN digit is readable
+        self.visible_since = 0  # ... since this key event (masked MASK ms later)
         self.hint = False
         self.typed_pin = None
         self.response = None
@@ -113,7 +116,10 @@ class TokenModel:
     def _deadline(self):
         if self.state == OFF:
             return None
-        return self.since + (3_000 if self.state == WIPE_HOLD else 30_000)
+        d = self.since + (3_000 if self.state == WIPE_HOLD else 30_000)
+        if self.state == PIN and self.visible:
+            d = min(d, self.visible_since + MASK)
+        return d
 
     def until(self, t):
         """Let time pass to ``t`` (something happens at t: a key event or a screen read)."""
@@ -128,7 +134,9 @@ class TokenModel:
             if d > t:
                 break
             self.now = d
-            if self.state == WIPE_HOLD:
+            if self.state == PIN and self.visible and d == self.visible_since + MASK:
+                self.visible = False
+            elif self.state == WIPE_HOLD:
                 self.state = WIPE_CONFIRM
                 self.since = d
             else:
@@ -217,6 +225,7 @@ class TokenModel:
 
     def _entry_key(self, key):
         self.hint = False
+        self.visible = False  # any key masks the last PIN digit
         pin = self.state == PIN
         text = self.pin if pin else self.challenge
         length = 4 if pin else self.qlen
@@ -237,7 +246,8 @@ class TokenModel:
         elif key.isdigit() and len(key) == 1:
             if len(text) < length:
                 text += key
-                self.visible = True
+                self.visible = pin
+                self.visible_since = self.now
         if pin:
             self.pin = text
         else:
@@ -411,12 +421,12 @@ class HostileKeypad(RuleBasedStateMachine):
             _, leg, hold = c
             if leg in m.pressed:  # already held: the press only releases it after `hold`
                 m.change(t0 + hold, leg, False)
-            elif hold >= 40:
+            elif hold > DETECT + 4:
                 m.change(t0, leg, True)
                 m.change(t0 + hold, leg, False)
-            elif hold > 20:
+            elif hold >= DEBOUNCE:
                 raise Ambiguous()
-            else:  # shorter than 3 equal scans: no key event (debounce)
+            else:  # shorter than DEBOUNCE ms: no key event
                 m.glitch(t0, leg)
             m.until(t0 + hold + 200)
         elif c[0] in ("down", "up"):

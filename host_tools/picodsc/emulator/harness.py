@@ -35,7 +35,11 @@ class Emulator(BoardProcess):
                    the 64-bit unix port are up to twice their size on the RP2040.)
       files     -- ``[(device_path, bytes)]`` to sync instead of the firmware bundle (test stubs).
       sync      -- ``False``: boot the image as it is (only the board's hardware description is used).
-      blocks    -- image size in 4096-byte blocks for a new image (default 512); checked for an existing one.
+      blocks    -- image size in 4096-byte blocks for a new image (default 353: a Pico's 352-block
+                   filesystem + the unique-ID block); checked for an existing one.
+      seed, early_wakeups -- ``lightsleep(ms)`` ends early at random, as on rp2 (emu_power):
+                   ``early_wakeups`` percent of the sleeps, from a generator seeded with ``seed``.
+                   0 is a board without a USB host (only its own wake sources end a sleep).
       timeout   -- seconds to wait for a reply before giving up (a guard, not part of the emulated time).
       power_cut_after -- power-cut hook: the flash operation after the first N (programs + erases from
                    power-up) does not happen and the board stops there; the next command then raises
@@ -50,13 +54,18 @@ class Emulator(BoardProcess):
         In realtime mode this returns at once (the release still comes ``hold_ms`` later)."""
         self._command(f"press {_key(key)} {int(hold_ms)}")
 
-    def down(self, key):
-        """Hold ``key`` down (then 50 ms run; in realtime mode it returns at once)."""
-        self._command(f"down {_key(key)}")
+    def down(self, key, run_ms=50):
+        """Hold ``key`` down, then let ``run_ms`` pass (0: none, e.g. for a bouncing contact; in realtime
+        mode it returns at once)."""
+        self._command(f"down {_key(key)} {int(run_ms)}")
 
-    def up(self, key):
-        """Release ``key`` (then 50 ms run)."""
-        self._command(f"up {_key(key)}")
+    def up(self, key, run_ms=50):
+        """Release ``key``, then let ``run_ms`` pass."""
+        self._command(f"up {_key(key)} {int(run_ms)}")
+
+    def wakeups(self, seed, percent):
+        """Reseed the random early wakeups of ``lightsleep(ms)`` (see ``early_wakeups``)."""
+        self._command(f"wakeups {int(seed)} {int(percent)}")
 
     def advance(self, ms):
         """Let ``ms`` milliseconds of virtual time pass (no-op in realtime mode)."""
@@ -82,13 +91,15 @@ class Emulator(BoardProcess):
         return self._command("screen")
 
     def stats(self):
-        """Counters: i2c_bytes, i2c_transactions, wakeups, now_ms, mem_alloc, mem_free, flash_writes,
-        flash_erases. mem_alloc = gc.mem_alloc() after gc.collect() minus the same taken just before
+        """Counters: i2c_bytes, i2c_transactions, wakeups (timed lightsleeps that returned),
+        early_wakeups (of those, ended by a random interrupt), dormant (1: in an untimed lightsleep,
+        which nothing wakes), now_ms, mem_alloc, mem_free, flash_writes, flash_erases.
+        mem_alloc = gc.mem_alloc() after gc.collect() minus the same taken just before
         /main.py started (the firmware's live heap)."""
         return json.loads(self._command("stats"))
 
     def reset_stats(self):
-        """Zero i2c_bytes, i2c_transactions, wakeups, flash_writes and flash_erases."""
+        """Zero i2c_bytes, i2c_transactions, wakeups, early_wakeups, flash_writes and flash_erases."""
         self._command("reset_stats")
 
     # -- flash files -------------------------------------------------------------------------------

@@ -13,7 +13,8 @@ from typing import IO
 from ..errors import PicodscError, UsageError
 
 BLOCK_SIZE = 4096
-DEFAULT_BLOCKS = 512
+PICO_FS_BLOCKS = 352  # a Pico's filesystem: rp2's 1408 KiB of 4096-byte blocks
+DEFAULT_BLOCKS = PICO_FS_BLOCKS + 1  # + the block outside it holding the unique ID (emu_flash)
 MIN_BLOCKS = 16
 _COMMAND_SHOWN = 40  # characters of the holder's command line in the in-use message (one line)
 

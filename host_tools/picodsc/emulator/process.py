@@ -32,7 +32,8 @@ class BoardProcess:
     """The board process of one emulated token (arguments: :class:`~picodsc.emulator.harness.Emulator`)."""
 
     def __init__(self, image, board=bundle.DEFAULT_BOARD, serial="pipe", realtime=False, compiled=True,
-                 heapsize=None, files=None, sync=True, blocks=None, timeout=60.0, power_cut_after=None):
+                 heapsize=None, files=None, sync=True, blocks=None, timeout=60.0, power_cut_after=None,
+                 seed=1, early_wakeups=25):
         if serial not in ("pipe", "pty"):
             raise UsageError(f"serial must be 'pipe' or 'pty', not {serial!r}")
         self.image = Path(image).absolute()  # the board process runs in its staging directory
@@ -46,6 +47,7 @@ class BoardProcess:
         self.blocks = blocks
         self.timeout = timeout
         self.power_cut_after = power_cut_after
+        self.wakeup_args = (int(seed), int(early_wakeups))
         self.port = None
         self._proc = None
         self._lock_file = None
@@ -177,7 +179,8 @@ class BoardProcess:
         if self.heapsize:
             argv += ["-X", f"heapsize={_heap_bytes(self.heapsize) + EMULATOR_HEAP}"]
         argv += ["-m", "emu_main", "--image", str(self.image), "--stage", str(self._stage),
-                 "--blocks", str(blocks), "--ctl", f"{ctl_r_child},{ctl_w_child}"]
+                 "--blocks", str(blocks), "--ctl", f"{ctl_r_child},{ctl_w_child}",
+                 "--wakeups", "%d,%d" % self.wakeup_args]
         if self.realtime:
             argv.append("--realtime")
         if self.power_cut_after is not None:

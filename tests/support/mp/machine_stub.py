@@ -4,8 +4,8 @@ Pins are the emulator's GPIO model (emulator/mp/emu_gpio.py): ``press(a, b)`` cl
 between two GPIOs (a matrix key), ``ground(gpio)`` the one from a GPIO to GND (a direct key); a column
 reads 0 when a pressed key joins it to a row driven low. ``I2C(oled)`` is the emulator's I2C bus
 (emu_i2c.py) with an SSD1306 model at 0x3C; its counters are ``.bus.bytes`` / ``.bus.transactions``.
-``lightsleep()`` returns at once and records the call. Pin reads and key switches allocate nothing,
-so the keypad's allocation tests measure the keypad only.
+``lightsleep(ms)`` returns at once and records the call (an untimed one raises: DORMANT on rp2).
+Pin reads and key switches allocate nothing, so the keypad's allocation tests measure the keypad only.
 """
 
 import sys
@@ -44,7 +44,11 @@ def latched(gpio):
 
 
 def lightsleep(ms=None):
-    """Records (ms, GPIOs with an armed IRQ, GPIOs driven low) at the time of the call."""
+    """Records (ms, GPIOs with an armed IRQ, GPIOs driven low) at the time of the call.
+
+    As on rp2, an untimed lightsleep() is DORMANT mode, which no pin IRQ ends: refused here."""
+    if ms is None:
+        raise RuntimeError("untimed lightsleep() is DORMANT on rp2: no pin IRQ would wake it")
     lightsleeps.append((ms, armed(), _gpio.driven_low()))
 
 

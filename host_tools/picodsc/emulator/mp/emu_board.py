@@ -7,6 +7,7 @@
     serial  emu_serial.Serial  USB serial + the control channel, polled together
     control emu_control.Control  the harness's commands (keys, time, screen, stats, files)
     flash   emu_flash.Flash    the NOR flash image holding littlefs
+    power   emu_power.Power    machine.lightsleep as rp2 does it (DORMANT, early wakeups)
 
 ``emu_machine.install(board)`` puts the ``machine``, ``time``, ``utime`` and ``micropython`` stand-ins
 into ``sys.modules`` so the firmware imports them as usual.
@@ -21,11 +22,12 @@ from emu_gpio import Gpio
 from emu_i2c import Bus
 from emu_keys import Keys
 from emu_machine import PWRON_RESET
+from emu_power import Power
 from emu_serial import Serial
 
 
 class Board:
-    def __init__(self, hw, flash, oled, ctl_in, ctl_out, realtime=False):
+    def __init__(self, hw, flash, oled, ctl_in, ctl_out, realtime=False, seed=1, early_percent=25):
         self.hw = hw
         self.flash = flash
         self.oled = oled
@@ -33,6 +35,7 @@ class Board:
         self.clock = Clock(realtime)
         self.serial = Serial(self.clock, ctl_in, ctl_out)
         self.clock.io = self.serial
+        self.power = Power(self.clock, seed, early_percent)
         self.gpio = Gpio(self.clock)
         self.keys = Keys(hw, self.gpio)
         self.i2c = Bus()
@@ -56,7 +59,7 @@ class Board:
 
     def reset_stats(self):
         self.i2c.reset_stats()
-        self.wakeups = 0
+        self.power.reset_stats()
         self.flash.programs = 0
         self.flash.erases = 0
 
@@ -65,7 +68,9 @@ class Board:
         return {
             "i2c_bytes": self.i2c.bytes,
             "i2c_transactions": self.i2c.transactions,
-            "wakeups": self.wakeups,
+            "wakeups": self.power.wakeups,
+            "early_wakeups": self.power.early,
+            "dormant": self.power.dormant,
             "now_ms": self.clock.now_us() // 1000,
             "mem_alloc": gc.mem_alloc() - self.mem_base,
             "mem_free": gc.mem_free(),

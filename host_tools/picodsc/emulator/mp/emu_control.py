@@ -1,9 +1,10 @@
 """The control protocol the harness speaks to the board, one line per command, one reply line each
 (``ok ...`` or ``err ...``); see docs/DESIGN.md (runs inside MicroPython).
 
-Time commands (``press KEY [MS]``, ``down KEY``, ``up KEY``, ``advance MS``) let the firmware run on
-and are answered when it got there; the others (``screen``, ``stats``, ``reset_stats``, ``fs_read``,
-``fs_write``, ``fs_remove``, ``fs_ls``, ``quit``) are answered at once.
+Time commands (``press KEY [MS]``, ``down KEY [MS]``, ``up KEY [MS]``, ``advance MS``) let the
+firmware run on (down/up: 50 ms unless MS is given, 0 allowed) and are answered when it got there; the
+others (``screen``, ``stats``, ``reset_stats``, ``wakeups SEED PERCENT``, ``fs_read``, ``fs_write``,
+``fs_remove``, ``fs_ls``, ``quit``) are answered at once.
 """
 
 import binascii
@@ -54,6 +55,9 @@ class Control:
                 reply("ok " + json.dumps(b.stats()))
             elif cmd == "reset_stats":
                 b.reset_stats()
+                reply("ok")
+            elif cmd == "wakeups":
+                b.power.seed(int(parts[1]), int(parts[2]))
                 reply("ok")
             elif cmd == "fs_read":
                 with open(parts[1], "rb") as f:
@@ -106,12 +110,14 @@ class Control:
             keys.down(legend)
             clock.schedule(now + hold * 1000, keys.up, legend, True)
             run = (hold + 200) * 1000
-        elif cmd == "down":
-            keys.down(legend)
-            run = 50000
-        elif cmd == "up":
-            keys.up(legend)
-            run = 50000
+        elif cmd in ("down", "up"):
+            run = int(parts[2]) * 1000 if len(parts) > 2 else 50000
+            if run < 0:
+                raise ValueError("negative time")
+            if cmd == "down":
+                keys.down(legend)
+            else:
+                keys.up(legend)
         else:
             run = int(parts[1]) * 1000
             if run < 0:

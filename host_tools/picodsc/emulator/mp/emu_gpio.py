@@ -276,7 +276,7 @@ class Pin:
     def toggle(self):
         _gpio.drive(self._id, not _gpio.outs[self._id])
 
-    def irq(self, handler=None, trigger=_IRQ_FALLING | _IRQ_RISING, hard=False, wake=None, priority=1):
+    def irq(self, handler=None, trigger=_IRQ_FALLING | _IRQ_RISING, hard=False):  # rp2: these three only
         _gpio.set_irq(self._id, self, handler, trigger)
         return self
 

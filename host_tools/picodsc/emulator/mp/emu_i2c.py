@@ -1,12 +1,18 @@
 """The I2C bus with its devices, and ``machine.I2C`` on it (runs inside MicroPython).
 
 A device is any object with ``begin()`` (a write transaction starts), ``feed(bytes)`` (written bytes)
-and ``status()`` (the byte a read returns), attached at a 7-bit address. An address with no device
-fails with ENODEV, as rp2 reports a missing ACK. The bus counts transactions and bytes (address
-byte included).
+and ``status()`` (the byte a read returns), attached at a 7-bit address. The bus counts transactions
+and bytes (address byte included).
+
+An address nobody acknowledges fails as on rp2 (ports/rp2/machine_i2c.c): the hardware block reports
+any failed transfer as EIO; only a zero-length write (``scan()``, a driver's probe with ``b""``), which
+the RP2040's I2C block cannot do, goes through a bit-banged soft-I2C transfer that reports a missing
+ACK as ENODEV and returns 0 (acknowledged bytes).
 """
 
 import errno
+
+_EIO = 5  # MP_EIO: the hardware block's PICO_ERROR_GENERIC (no ACK), on a write or a read
 
 
 class Bus:
@@ -22,23 +28,27 @@ class Bus:
         self.transactions = 0
 
     def write(self, addr, bufs):
+        """One write transaction; returns the bytes acknowledged (0 for a zero-length probe)."""
         self.transactions += 1
         self.bytes += 1
+        n = 0
         for b in bufs:
-            self.bytes += len(b)
+            n += len(b)
+        self.bytes += n
         dev = self.devices.get(addr)
         if dev is None:
-            raise OSError(errno.ENODEV)
+            raise OSError(errno.ENODEV if n == 0 else _EIO)  # soft-I2C probe / hardware block
         dev.begin()
         for b in bufs:
             dev.feed(b)
+        return n
 
     def read(self, addr, buf):
         self.transactions += 1
         self.bytes += 1 + len(buf)
         dev = self.devices.get(addr)
         if dev is None:
-            raise OSError(errno.ENODEV)
+            raise OSError(_EIO)
         s = dev.status()
         for i in range(len(buf)):
             buf[i] = s
@@ -69,12 +79,10 @@ class I2C:
         return found
 
     def writeto(self, addr, buf, stop=True):
-        _bus.write(addr, (buf,))
-        return len(buf)
+        return _bus.write(addr, (buf,))
 
     def writevto(self, addr, vector, stop=True):
-        _bus.write(addr, vector)
-        return sum(len(b) for b in vector)
+        return _bus.write(addr, vector)
 
     def readfrom_into(self, addr, buf, stop=True):
         _bus.read(addr, buf)

@@ -68,13 +68,8 @@ class _Machine:
     SoftReset = SoftReset
 
     def lightsleep(self, ms=None):
-        """Sleep until an IRQ (or ``ms``); every return counts as a wakeup."""
-        b = _board
-        clock = b.clock
-        try:
-            clock.wait(None if ms is None else clock.now_us() + ms * 1000, until_irq=True, interruptible=True)
-        finally:
-            b.wakeups += 1
+        """As on rp2 (emu_power): untimed is DORMANT (nothing wakes it); timed may end early."""
+        _board.power.lightsleep(ms)
 
     def deepsleep(self, ms=None):
         self.lightsleep(ms)

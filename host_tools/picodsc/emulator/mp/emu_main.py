@@ -1,9 +1,13 @@
 """Emulated Pico: boots the firmware files from a littlefs flash image (run by MicroPython's unix port).
 
-    micropython emu_main.py --image IMAGE --stage DIR [--blocks N] [--realtime] [--ctl IN,OUT] [--power-cut N]
+    micropython emu_main.py --image IMAGE --stage DIR [--blocks N] [--realtime] [--ctl IN,OUT]
+        [--wakeups SEED,PERCENT] [--power-cut N]
 
 ``--image``: the flash image (created, all 0xFF + random unique ID, if missing; ``--blocks`` blocks of
-4096 bytes, default 512). ``--stage``: a host directory holding ``board.py`` (the board file: pin map,
+4096 bytes, default 353: a Pico's 352-block filesystem plus the block holding the unique ID).
+``--wakeups``: the seed of the random early wakeups of ``lightsleep(ms)`` and the percentage of sleeps
+that end early (emu_power; default 1,25).
+``--stage``: a host directory holding ``board.py`` (the board file: pin map,
 keys, display) and optionally ``manifest.json`` + ``fw/`` (firmware files to sync into the image:
 ``{"files": [device paths], "stale": [device paths to remove]}``, file ``P`` at ``fw/P``).
 ``--ctl``: control channel fds (default 3,4). fd 0/1 are the serial. ``--realtime``: wall clock.
@@ -34,19 +38,20 @@ try:
 except ImportError:
     repl = None
 
-_DEFAULT_BLOCKS = 512
+PICO_FS_BLOCKS = 352  # rp2's MICROPY_HW_FLASH_STORAGE_BYTES on a Pico: 1408 KiB of 4096-byte blocks
+_DEFAULT_BLOCKS = PICO_FS_BLOCKS + 1  # + the block outside the filesystem holding the unique ID
 _STAGE = "/_stage"
 
 
 def _args(argv):
     opts = {"blocks": _DEFAULT_BLOCKS, "realtime": False, "ctl": "3,4", "image": None, "stage": None,
-            "power-cut": -1}
+            "wakeups": "1,25", "power-cut": -1}
     i = 0
     while i < len(argv):
         a = argv[i]
         if a == "--realtime":
             opts["realtime"] = True
-        elif a in ("--image", "--stage", "--blocks", "--ctl", "--power-cut"):
+        elif a in ("--image", "--stage", "--blocks", "--ctl", "--wakeups", "--power-cut"):
             i += 1
             opts[a[2:]] = argv[i]
         else:
@@ -55,6 +60,7 @@ def _args(argv):
     if not opts["image"] or not opts["stage"]:
         raise SystemExit("usage: emu_main.py --image IMAGE --stage DIR [--blocks N] [--realtime]")
     opts["blocks"] = int(opts["blocks"])
+    opts["wakeups"] = [int(n) for n in opts["wakeups"].split(",")]
     opts["power-cut"] = int(opts["power-cut"])
     return opts
 
@@ -177,7 +183,9 @@ def main():
     ctl_out = open(int(fds[1]), "wb")
     flash, hw = _mount(opts)
     oled = emu_ssd1306.SSD1306(hw.get("DISPLAY_WIDTH", 128), hw.get("DISPLAY_HEIGHT", 64))
-    board = emu_board.Board(hw, flash, oled, ctl_in, ctl_out, realtime=opts["realtime"])
+    seed, percent = opts["wakeups"]
+    board = emu_board.Board(hw, flash, oled, ctl_in, ctl_out, realtime=opts["realtime"], seed=seed,
+                            early_percent=percent)
     emu_machine.install(board)
     keep = set(sys.modules)
     mode = "friendly"
