@@ -30,7 +30,8 @@ from .chip import BLOCK_SIZE, FS_BLOCKS, Rp2Chip
 
 _SLICE_NS = 2_000_000  # pty mode: the chip runs in 2 ms slices between relays
 _OUTPUT_KEEP = 1 << 20
-_BOOT_LIMIT_NS = 5_000_000_000
+_PTY_KEEP = 1 << 16
+_BOOT_LIMIT_NS = 1_500_000_000
 _BOOT_SETTLE_MS = 50
 
 
@@ -91,11 +92,12 @@ class Rp2Emulator:
         return self
 
     def _boot(self):
-        """Run until the firmware has set up the display (it then scans the keys): the boot time, ms."""
+        """Run until the firmware has set up the display (it then scans the keys): the boot time in ms
+        (None: no display within 1.5 s, e.g. a board with MicroPython only)."""
         chip = self.chip
         while not chip.oled.transactions:
             if chip.nanos > _BOOT_LIMIT_NS:
-                raise PicodscError("the firmware did not start the display within 5 s of power-up")
+                return None
             chip.run_ms(1)
         booted = chip.nanos / 1e6
         chip.run_ms(_BOOT_SETTLE_MS)
@@ -175,6 +177,7 @@ class Rp2Emulator:
         del self._out[:-_OUTPUT_KEEP]
         if self._master is not None:
             self._to_pty += data
+            del self._to_pty[:-_PTY_KEEP]  # nobody reading the port: drop the oldest, never block
 
     def _timed(self, fn):
         """Run ``fn(chip)`` under the lock; the pty thread then paces on from the new time."""
