@@ -7,6 +7,7 @@ instruction of the firmware is emulated.
 """
 
 import re
+import time
 
 import pytest
 from picodsc.emulator import Emulator
@@ -34,6 +35,15 @@ def life(uf2, tmp_path_factory):
                     "PICODSC_NOW": None}}
 
 
+def wait_for_boot(emu, timeout=900):
+    """Wait (wall clock, a guard) until the firmware has set up its display after a reset, then 1 s."""
+    deadline = time.monotonic() + timeout
+    while not emu.stats()["i2c_transactions"]:
+        assert time.monotonic() < deadline, "the firmware did not come back after the reset"
+        time.sleep(0.5)
+    emu.advance(1000)
+
+
 def text(emu):
     s = emu.screen()
     return s.text() if s.on else "OFF"
@@ -53,6 +63,7 @@ def test_deploy_and_provision_over_mpremote(uf2, life):
         rc, out, err = picodsc("deploy", "--port", emu.port, "--timeout", MPREMOTE_TIMEOUT, env=env, timeout=1800)
         assert rc == 0, err
         assert "/lib/dsc/app.mpy" in err
+        wait_for_boot(emu)  # the board resets after the deploy: as with a real one, wait for it
         rc, out, err = picodsc("provision", "--port", emu.port, "--pin", PIN, "--timeout", MPREMOTE_TIMEOUT,
                                env=env, timeout=1800)
         assert rc == 0, err

@@ -209,8 +209,14 @@ class Rp2Chip:
         self.run_until(self.nanos + ms * 1e6)
 
     # -- USB -----------------------------------------------------------------------------------
+    @property
+    def usb_up(self):
+        """The device is enumerated: a host has its serial port."""
+        return bool(self.cdc._initialized)
+
     def send(self, data):
-        """Bytes from the host to the device's USB serial (delivered while the chip runs)."""
+        """Bytes from the host to the device's USB serial (delivered while the chip runs; dropped
+        while the device is not enumerated)."""
         self._host_out += data
         self._pump_host()
 
@@ -220,7 +226,9 @@ class Rp2Chip:
 
     def _pump_host(self):
         fifo = self.cdc.tx_fifo
-        if self._host_out:
+        if not self.cdc._initialized:
+            self._host_out.clear()  # off the bus (booting, resetting): a real port is gone, bytes too
+        elif self._host_out:
             free = fifo.size - fifo.item_count
             chunk = self._host_out[:free]
             del self._host_out[:free]
