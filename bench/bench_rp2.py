@@ -54,7 +54,8 @@ def _image(path, suite, key, main=None):
     files = bundle.files(BOARD) + [("/dsc.cfg", _cfg(suite, key))]
     if main is not None:
         files = [(p, main if p == "/main.py" else d) for p, d in files]
-    Emulator(path, board=BOARD, files=files).__enter__().close()
+    with Emulator(path, board=BOARD, files=files):  # the unix-port emulator writes the image
+        pass
     return path
 
 
@@ -104,7 +105,7 @@ def _ram(uf2, tmp):
     suite, key = SUITES[0][1:]
     with Rp2Emulator(_image(tmp / "ram.img", suite, key, main=_RAM_MAIN), uf2, sync=False) as emu:
         emu.press("PRESS")
-        out = emu.read_serial_until(b"RAM ", timeout=300)
+        emu.read_serial_until(b"RAM ", timeout=300)
         emu.advance(10)
         m = re.search(rb"RAM (\d+) (\d+)", emu.serial_output())
     return int(m.group(1)), int(m.group(2))
@@ -113,7 +114,7 @@ def _ram(uf2, tmp):
 def main():
     uf2 = os.environ.get("PICODSC_RP2_IMAGE")
     if not uf2:
-        print("skipped: set PICODSC_RP2_IMAGE=RPI_PICO.uf2 (official MicroPython v1.24+) for the real-port figures")
+        print("skipped: set PICODSC_RP2_IMAGE=RPI_PICO.uf2 (official MicroPython v1.24+) for these figures")
         return
     print(f"firmware: {Path(uf2).name} in rp2040py (emulated RP2040, 125 MHz)")
     with tempfile.TemporaryDirectory() as tmp:

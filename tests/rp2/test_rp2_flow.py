@@ -58,9 +58,11 @@ def test_fresh_token_shows_not_provisioned(uf2, tmp_path):
 
 def test_deploy_and_provision_over_mpremote(uf2, life):
     image, env = life["image"], life["env"]
-    Emulator(image, files=[("/main.py", BARE_MAIN)]).__enter__().close()  # a Pico with MicroPython only
+    with Emulator(image, files=[("/main.py", BARE_MAIN)]):  # a Pico with MicroPython only
+        pass
     with Rp2Emulator(image, uf2, serial="pty", sync=False) as emu:
-        rc, out, err = picodsc("deploy", "--port", emu.port, "--timeout", MPREMOTE_TIMEOUT, env=env, timeout=1800)
+        rc, out, err = picodsc("deploy", "--port", emu.port, "--timeout", MPREMOTE_TIMEOUT, env=env,
+                               timeout=1800)
         assert rc == 0, err
         assert "/lib/dsc/app.mpy" in err
         wait_for_boot(emu)  # the board resets after the deploy: as with a real one, wait for it
@@ -97,7 +99,8 @@ def test_pin_and_challenge_give_a_response_the_host_verifies(token, life):
 
 
 def test_repl_is_locked_after_provisioning(token, life):
-    rc, out, err = picodsc("provision", "--port", token.port, "--pin", "8362", "--timeout", "20", env=life["env"])
+    rc, out, err = picodsc("provision", "--port", token.port, "--pin", "8362", "--timeout", "20",
+                           env=life["env"])
     assert rc == 1 and out == "" and "factory reset" in err and "Traceback" not in err
 
 

@@ -86,7 +86,8 @@ def _emulate_rp2(uf2, image, board, keys, show_screen, png, serve, control, real
     from ..emulator.rp2 import session
 
     if realtime is not None:
-        raise click.UsageError("--rp2-image runs on the chip's simulated clock (--serve paces it to the wall clock)")
+        raise click.UsageError("--rp2-image runs on the chip's simulated clock "
+                               "(--serve paces it to the wall clock)")
     if serve:
         if keys is not None or show_screen or png:
             raise click.UsageError("--serve runs until interrupted: drive it with --control PATH --keys ...")

@@ -28,7 +28,8 @@ FS_START = 0xA0000  # RPI_PICO: the littlefs region, 352 blocks of 4096 bytes (r
 FS_BLOCKS = 352
 BLOCK_SIZE = 4096
 CPU_HZ = 125_000_000
-_NS_PER_CYCLE = 1e9 / CPU_HZ
+_UF2_MAGIC = (0x0A324655, 0x9E5D5157, 0x0AB16F30)
+_RP2040_FAMILY = 0xE48BFF56
 
 
 def load_ssd1306():
@@ -42,6 +43,21 @@ def load_ssd1306():
     ns = {"__builtins__": dict(vars(builtins), __import__=_import), "__name__": "emu_ssd1306"}
     exec(compile(path.read_text(), str(path), "exec"), ns)
     return ns["SSD1306"]
+
+
+def check_uf2(path):
+    """Refuse a file that is not a UF2 for the RP2040 (its first block: magic numbers, family ID)."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(512)
+    except OSError as e:
+        raise PicodscError(f"cannot read {path}: {e.strerror}") from None
+    magic = (int.from_bytes(head[0:4], "little"), int.from_bytes(head[4:8], "little"),
+             int.from_bytes(head[508:512], "little")) if len(head) == 512 else None
+    family = int.from_bytes(head[28:32], "little") if magic else None
+    if magic != _UF2_MAGIC or family != _RP2040_FAMILY:
+        raise PicodscError(f"{path} is not a UF2 for the RP2040: use MicroPython's RPI_PICO UF2 "
+                           "(micropython.org/download/RPI_PICO)")
 
 
 def board_pins(board_file):
@@ -147,6 +163,7 @@ class Rp2Chip:
         from rp2040py.execute_batch import execute_batch
         from rp2040py.memory_map import FLASH_START_ADDRESS
 
+        check_uf2(uf2)
         if len(fs) != FS_BLOCKS * BLOCK_SIZE:
             raise PicodscError(f"filesystem must be {FS_BLOCKS} blocks of {BLOCK_SIZE} bytes")
         layout = FlashLayout(fs_start=FS_START, fs_blockcount=FS_BLOCKS, fs_blocksize=BLOCK_SIZE)

@@ -26,7 +26,7 @@ from pathlib import Path
 from ... import bundle
 from ...errors import PicodscError, UsageError
 from ..harness import DEFAULT_BLOCKS, Emulator
-from .chip import BLOCK_SIZE, FS_BLOCKS, Rp2Chip
+from .chip import BLOCK_SIZE, FS_BLOCKS, Rp2Chip, check_uf2
 
 _SLICE_NS = 2_000_000  # pty mode: the chip runs in 2 ms slices between relays
 _OUTPUT_KEEP = 1 << 20
@@ -67,10 +67,10 @@ class Rp2Emulator:
         self.close()
 
     def start(self):
-        if not self.uf2.is_file():
-            raise PicodscError(f"UF2 {self.uf2} not found")
+        check_uf2(self.uf2)  # before anything is written
         if self.sync or not self.image.exists():
-            Emulator(self.image, board=self.board, blocks=DEFAULT_BLOCKS).__enter__().close()
+            with Emulator(self.image, board=self.board, blocks=DEFAULT_BLOCKS):  # the bundle synced
+                pass
         size = self.image.stat().st_size
         if size != DEFAULT_BLOCKS * BLOCK_SIZE:
             raise PicodscError(f"image {self.image} has the wrong size for a Pico ({size} bytes; "
