@@ -76,7 +76,7 @@ def _fmt(cycles):
 
 def _token_run(uf2, tmp, name, suite, key):
     with Rp2Emulator(_image(tmp / f"{name}.img", suite, key), uf2, sync=False) as emu:
-        boot = emu.chip.cycles
+        boot = emu.boot_cycles
         wake = _cycles(emu, lambda: emu.press("PRESS"))
         assert _text(emu) == ["PIN>"], _text(emu)
         idle = _cycles(emu, lambda: emu.advance(300))
@@ -123,7 +123,7 @@ def main():
         free, alloc = _ram(uf2, tmp)
     d = runs["default"]
     print(f"boot, power-up to the first display write: {_fmt(d['boot'])}; "
-          f"{d['boot_ms']:.0f} ms of emulated time (idle included)")
+          f"at {d['boot_ms']:.0f} ms of emulated time (idle included)")
     print(f"PRESS to PIN> (one 300 ms key window): {_fmt(d['wake'])}")
     print(f"scan loop alone, 300 ms at PIN>: {_fmt(d['idle'])}")
     print(f"key press (digit, 300 ms window): {_fmt(d['digit'])}; "

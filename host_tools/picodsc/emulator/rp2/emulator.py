@@ -56,6 +56,7 @@ class Rp2Emulator:
         self._stop = threading.Event()
         self._error = None
         self._pace = (0.0, 0.0)  # (simulated ns, wall s) the pty thread paces from
+        self.boot_ms = self.boot_cycles = None  # power-up to the firmware's first display write
 
     # -- life cycle ------------------------------------------------------------------------------
     def __enter__(self):
@@ -100,6 +101,7 @@ class Rp2Emulator:
                 return None
             chip.run_ms(1)
         booted = chip.nanos / 1e6
+        self.boot_cycles = chip.cycles
         chip.run_ms(_BOOT_SETTLE_MS)
         return booted
 
