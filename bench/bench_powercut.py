@@ -1,5 +1,5 @@
-"""Flash work of the operations tests/test_powercut.py cuts, on the default emulator image (a Pico's
-filesystem: 352 blocks of 4096 bytes).
+"""Flash work of the operations tests/firmware/test_powercut.py cuts, on the default emulator image (a
+Pico's filesystem: 352 blocks of 4096 bytes).
 
 Programs (256-byte pages) and erases (4 KiB sectors) of a counter update and of a factory wipe
 (each is a power-cut point), and the wipe's time on a real chip estimated with typical QSPI NOR

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 from picodsc.emulator import Emulator
 from picodsc.registry import Registry
-from support.token import BIG, KEY, PIN, SERIAL, SUITE, T0, Clock, cfg_json, pin_digest, token_files
+from support.token import BIG, CONFIG, KEY, PIN, SERIAL, SUITE, T0, Clock, pin_digest, token_files
 
 # `make test` runs the default profile; `make test-long` sets HYPOTHESIS_PROFILE=long.
 settings.register_profile(
@@ -39,11 +39,6 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "device" in item.keywords:
             item.add_marker(skip)
-
-
-@pytest.fixture
-def device_port(request):
-    return request.config.getoption("--device")
 
 
 # -- the registry ----------------------------------------------------------------------------------
@@ -80,11 +75,11 @@ def cli_env(registry):
 
 @pytest.fixture
 def token(tmp_path):
-    """token(board=BIG, cfg=cfg_json(), **Emulator options) -> a started emulated token with the firmware
+    """token(board=BIG, cfg=CONFIG, **Emulator options) -> a started emulated token with the firmware
     and the configuration text ``cfg`` (None: unprovisioned); closed after the test."""
     started = []
 
-    def start(board=BIG, cfg=cfg_json(), **kw):
+    def start(board=BIG, cfg=CONFIG, **kw):
         emu = Emulator(tmp_path / f"{board}-{len(started)}.img", board=board, files=token_files(board, cfg),
                        **kw)
         started.append(emu)

@@ -12,8 +12,8 @@ rp2 `hashlib` are real); last a guided end-to-end run that asks the person at th
 import json
 
 import pytest
-from picodsc import deploy, provision
 from picodsc import ocra as host_ocra
+from picodsc import provision
 from support.vectors import PIN_SHA1, VECTORS
 
 pytestmark = pytest.mark.device
@@ -42,14 +42,6 @@ used = gc.mem_alloc() - a
 gc.enable()
 print('PICODSC-VECTORS', json.dumps({'responses': out, 'heap': used}))
 """
-
-
-@pytest.fixture(scope="module")
-def board(request):
-    port = request.config.getoption("--device")
-    deploy.deploy(port, reset=False)
-    return provision.Mpremote(port, timeout=120)
-
 
 
 # -- what the emulator cannot prove (issue 9): run first, on the bare board ---------------------------

@@ -10,7 +10,7 @@ import subprocess
 
 import pytest
 from support import commands
-from support.commands import PICODSC
+from support.commands import PICODSC, running
 from support.token import KEY, SUITE, expected, image_serial
 
 
@@ -18,10 +18,9 @@ from support.token import KEY, SUITE, expected, image_serial
 def served(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("serve")
     img = tmp / "token.img"
-    proc = subprocess.Popen([PICODSC, "emulate", "--flash", str(img), "--serve"], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
-    info = {}
-    try:
+    with running([PICODSC, "emulate", "--flash", str(img), "--serve"], stdout=subprocess.PIPE,
+                 stderr=subprocess.PIPE, text=True) as proc:
+        info = {}
         for _ in range(2):
             line = proc.stdout.readline()
             key, _, value = line.strip().partition(": ")
@@ -29,10 +28,6 @@ def served(tmp_path_factory):
         assert set(info) == {"port", "control"}, info
         info.update(proc=proc, image=img, tmp=tmp)
         yield info
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        proc.wait()
 
 
 def mpremote(served, *args, stdin=None, ok=True):

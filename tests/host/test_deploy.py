@@ -72,8 +72,8 @@ def test_version_check(version, ok):
     from picodsc.deploy import check_version
 
     if ok:
-        check_version(list(version))
+        check_version("/dev/ttyACM0", list(version))
     else:
         with pytest.raises(PicodscError, match=r"^board runs MicroPython %d\.%d\.%d, picodsc needs v1\.24"
                            % version):
-            check_version(list(version))
+            check_version("/dev/ttyACM0", list(version))

@@ -63,7 +63,7 @@ def read_response(emu, challenge, pin=PIN):
 
 
 @pytest.fixture(scope="module")
-def token(tmp_path_factory):
+def deployed(tmp_path_factory):
     """A deployed and provisioned emulated token: (emulator, env, serial, outputs, argv samples)."""
     tmp = tmp_path_factory.mktemp("e2e")
     image = tmp / "token.img"
@@ -87,8 +87,8 @@ def token(tmp_path_factory):
         yield emu, env, m.group(1), outputs, sampler.seen
 
 
-def test_deploy_and_provision_record_the_token(token, tmp_path):
-    emu, env, serial, outputs, _ = token
+def test_deploy_and_provision_record_the_token(deployed, tmp_path):
+    emu, env, serial, outputs, _ = deployed
     assert serial == image_serial(emu.image)
     assert "dsc.cfg" in emu.fs_ls("/")
     with Registry(env["PICODSC_REGISTRY"]) as reg:
@@ -96,8 +96,8 @@ def test_deploy_and_provision_record_the_token(token, tmp_path):
     assert tok.suite == SUITE and len(tok.secret) == 32
 
 
-def test_secret_never_in_argv_or_output(token):
-    emu, env, serial, outputs, argvs = token
+def test_secret_never_in_argv_or_output(deployed):
+    emu, env, serial, outputs, argvs = deployed
     with Registry(env["PICODSC_REGISTRY"]) as reg:
         secret = reg.load(serial).secret.hex()
     assert any(b"mpremote" in a and b"/dev/stdin" in a for a in argvs), "sampler saw the provisioning run"
@@ -107,25 +107,25 @@ def test_secret_never_in_argv_or_output(token):
     assert not any(PIN.encode() in a.split(b"\0")[-2:] and b"mpremote" in a for a in argvs)
 
 
-def test_challenge_response_verify(token):
-    emu, env, serial, _, _ = token
-    rc, challenge, _ = picodsc(env, "challenge", "--serial", serial)
-    challenge = challenge.strip()
-    response = read_response(emu, challenge)
-    rc, out, _ = picodsc(env, "verify", "--serial", serial, "--challenge", challenge, "--response", response)
-    assert (rc, out) == (0, "OK\n")
-
-
-def test_wrong_pin_fails(token):
-    emu, env, serial, _, _ = token
+def login(deployed, pin=PIN):
+    """A challenge from the registry, answered on the token's keypad with ``pin``, then verified:
+    (exit code, stdout) of `picodsc verify`."""
+    emu, env, serial, _, _ = deployed
     challenge = picodsc(env, "challenge", "--serial", serial)[1].strip()
-    response = read_response(emu, challenge, pin="8362")
-    rc, out, _ = picodsc(env, "verify", "--serial", serial, "--challenge", challenge, "--response", response)
-    assert (rc, out) == (1, "FAIL: wrong response\n")
+    response = read_response(emu, challenge, pin)
+    return picodsc(env, "verify", "--serial", serial, "--challenge", challenge, "--response", response)[:2]
 
 
-def test_locked_token_refuses_provision_and_deploy(token):
-    emu, env, serial, _, _ = token
+def test_challenge_response_verify(deployed):
+    assert login(deployed) == (0, "OK\n")
+
+
+def test_wrong_pin_fails(deployed):
+    assert login(deployed, pin="8362") == (1, "FAIL: wrong response\n")
+
+
+def test_locked_token_refuses_provision_and_deploy(deployed):
+    emu, env, serial, _, _ = deployed
     rc, out, err = picodsc(env, "provision", "--port", emu.port, "--pin", "8362", "--timeout", "3")
     assert rc == 1 and out == "" and "factory reset" in err and "Traceback" not in err
     rc, out, err = picodsc(env, "deploy", "--port", emu.port, "--timeout", "3")

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from picodsc.errors import UsageError
+from picodsc.errors import UnsupportedSuite
 from picodsc.ocra import OcraError
 from picodsc.provision import check_suite
 from support.firmware_stubs import mp_run
@@ -52,7 +52,7 @@ def test_host_and_firmware_accept_exactly_the_same_suites():
             host.append("ok")
         except OcraError:
             host.append("bad suite")
-        except UsageError:
+        except UnsupportedSuite:
             host.append("suite unsupported")
     assert firmware == host
     # SHA1/512 x 4/10 digits x C or not x QN04/QN08 x P or not, + the default suite
@@ -90,7 +90,7 @@ def test_provision_library_refuses_before_mpremote_runs(tmp_path, monkeypatch):
         raise AssertionError("a subprocess was started")
 
     monkeypatch.setattr(subprocess, "Popen", no_subprocess)
-    with pytest.raises(UsageError, match="at most 8 digits"):
+    with pytest.raises(UnsupportedSuite, match="at most 8 digits"):
         provision.provision(None, str(tmp_path / "port"), pin="4711",
                             suite="OCRA-1:HOTP-SHA256-8:QN10-PSHA256")
     assert list(tmp_path.iterdir()) == []

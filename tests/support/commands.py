@@ -54,18 +54,31 @@ def mpremote(port, *args, stdin=None, ok=True, timeout=60):
 
 
 @contextlib.contextmanager
+def running(argv, **popen):
+    """Starts ``argv`` (subprocess.Popen options ``popen``): yields the process; kills it if it still
+    runs afterwards."""
+    proc = subprocess.Popen(argv, **popen)
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+
+
+@contextlib.contextmanager
 def on_pty(argv, rows=40, cols=140, stderr=None, env=None):
     """Runs ``argv`` on a new pseudo-terminal of rows x cols: yields (process, master fd); kills the
     process if it still runs afterwards. ``stderr``: None for the terminal, or e.g. subprocess.PIPE."""
     master, slave = os.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
-    proc = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave if stderr is None else stderr,
-                            env=env)
-    os.close(slave)
     try:
-        yield proc, master
+        with running(argv, stdin=slave, stdout=slave, stderr=slave if stderr is None else stderr,
+                     env=env) as proc:
+            os.close(slave)
+            slave = None
+            yield proc, master
     finally:
-        if proc.poll() is None:
-            proc.kill()
-        proc.wait()
+        if slave is not None:
+            os.close(slave)
         os.close(master)

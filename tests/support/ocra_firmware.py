@@ -9,8 +9,7 @@ import os
 import sys
 import tempfile
 
-from picodsc import upy
-from picodsc.bundle import compile_mpy
+from picodsc import bundle, upy
 
 # Runs inside MicroPython. Values tagged {"b": hex} are bytes; suites are parsed once and reused,
 # as on the device. A PIN ("pin") goes through Suite.pin_hash, the firmware's own helper.
@@ -83,9 +82,9 @@ def vector_case(v):
 
 
 def compile_firmware(dest):
-    """mpy-cross the OCRA modules into ``dest``/dsc (the deploy default is .mpy); returns the path."""
+    """The firmware package as deployed (.mpy made by mpy-cross) in ``dest``/dsc; returns the path."""
     (dest / "dsc").mkdir()
-    for name in ("__init__", "hashes", "ocra"):
-        src = upy.FIRMWARE / "dsc" / f"{name}.py"
-        (dest / "dsc" / f"{name}.mpy").write_bytes(compile_mpy(src.read_bytes(), f"{name}.py"))
+    for dev_path, data in bundle.files(compiled=True):
+        if dev_path.startswith("/lib/dsc/"):
+            (dest / "dsc" / dev_path[len("/lib/dsc/"):]).write_bytes(data)
     return str(dest)

@@ -35,6 +35,9 @@ def cfg_json(suite=SUITE, key=KEY32, counter=None):
     return json.dumps(obj)
 
 
+CONFIG = cfg_json()  # the test token's configuration
+
+
 def pin_digest(suite, pin):
     """The P input of ``suite`` for ``pin``: its hash (PSHA1/PSHA256/PSHA512) of the PIN's digits."""
     name = re.search(r"-PSHA(1|256|512)\b", suite).group(1)
@@ -66,8 +69,8 @@ def token_files(board=BIG, cfg=None):
 
 
 def provisioned_image(path, board=BIG, cfg=None, **kw):
-    """Writes a flash image holding the firmware and ``cfg`` (default: cfg_json()); returns ``path``."""
-    with Emulator(path, board=board, files=token_files(board, cfg_json() if cfg is None else cfg), **kw):
+    """Writes a flash image holding the firmware and ``cfg`` (default: CONFIG); returns ``path``."""
+    with Emulator(path, board=board, files=token_files(board, CONFIG if cfg is None else cfg), **kw):
         pass
     return path
 
