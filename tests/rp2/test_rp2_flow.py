@@ -117,4 +117,11 @@ def test_off_after_idle_then_press_wakes_to_pin(token):
 
 def test_factory_reset(token, life):
     factory_reset(token)
+    waited = 0
+    while text(token) == ["WIPING..."]:  # erasing the filesystem takes a while on the chip
+        assert waited < 60_000, "still wiping after 60 s"
+        token.advance(500)
+        waited += 500
     assert text(token) == ["NOT PROVISIONED", life["serial"]]
+    with Registry(life["env"]["PICODSC_REGISTRY"]) as reg:
+        assert reg.has_token(life["serial"])  # the host's record stays until the owner removes it
