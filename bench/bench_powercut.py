@@ -12,7 +12,8 @@ import time
 from pathlib import Path
 
 from picodsc import bundle
-from picodsc.emulator.harness import PICO_FS_BLOCKS, Emulator
+from picodsc.emulator.harness import Emulator
+from picodsc.emulator.image import PICO_FS_BLOCKS
 
 _CFG = {"v": 1, "suite": "OCRA-1:HOTP-SHA1-8:C-QN08-PSHA1", "key": bytes(range(20)).hex(), "counter": 0}
 _PROGRAM_MS, _ERASE_MS = 0.4, 45.0

@@ -6,10 +6,11 @@ import subprocess
 import time
 
 import pytest
-from picodsc.emulator.control import parse_keys, screen_line
 from picodsc.emulator.harness import Emulator
+from picodsc.emulator.keys import parse_keys
+from picodsc.emulator.render import PNG_BORDER, PNG_SCALE, art, pixels_from_art
 from picodsc.emulator.screen import Screen
-from picodsc.emulator.terminal import PNG_BORDER, PNG_SCALE, TerminalUI, halfblock_lines
+from picodsc.emulator.terminal import TerminalUI
 from PIL import Image
 from support.commands import PICODSC, on_pty, run_cli
 from support.token import BIG, SMALL, expected, image_serial, provisioned_image
@@ -65,7 +66,8 @@ def test_png_alone_and_bad_usage(tmp_path):
     assert Image.open(png).size == png_size(128, 64)
     code, out, err = run("emulate", "--flash", str(img), "--keys", "PRESS 1 ENTER", "--screen")
     assert code == 2
-    assert "unknown key 'ENTER'; valid keys: PRESS OK DEL 0 1 2 3 4 5 6 7 8 9 and WAIT:<ms>" in err
+    assert "unknown key 'ENTER'; valid keys: PRESS OK DEL 0 1 2 3 4 5 6 7 8 9 # * A B C D and WAIT:<ms>" \
+        in err
     assert run("emulate", "--flash", str(img), "--keys", "WAIT:x")[0] == 2
     assert run("emulate", "--serve", "--keys", "PRESS")[0] == 2
     assert run("emulate", "--control", str(tmp_path / "sock"))[0] == 2
@@ -83,7 +85,8 @@ def test_image_errors(tmp_path):
     img = tmp_path / "busy.img"
     with Emulator(img):
         code, _, err = run("emulate", "--flash", str(img), "--keys", "PRESS", "--screen")
-    assert (code, err) == (1, f"error: image {img} is in use by another emulator\n")
+    assert (code, err) == (1, f"error: image {img} is in use by another emulator (pid {os.getpid()}, this "
+                              "process); run another emulator with its own image: --flash OTHER.img\n")
     code, _, err = run("emulate", "--flash", str(tmp_path / "no" / "t.img"), "--keys", "PRESS")
     assert code == 1 and "no directory" in err
 
@@ -93,18 +96,19 @@ def test_parse_keys():
         ("press", "PRESS"), ("press", "1"), ("press", "OK"), ("wait", 20), ("press", "DEL")]
 
 
-def test_halfblocks_and_screen_line_roundtrip():
+def test_halfblocks_and_screen_wire_roundtrip():
     data = bytearray(128 * 64 // 8)
     data[0] = 0b01  # (0, 0)
     data[1] = 0b10  # (1, 1)
     data[2] = 0b11  # (2, 0) and (2, 1)
     data[7 * 128 + 127] = 0x80  # (127, 63)
     s = Screen(128, 64, bytes(data))
-    lines = halfblock_lines(s)
+    lines = art(s, "half")
     assert len(lines) == 32 and all(len(ln) == 128 for ln in lines)
     assert lines[0][:4] == "▀▄█ " and lines[31][-1] == "▄"
-    assert screen_line(s) == "ok 128 64 1 0 " + data.hex()
-    assert halfblock_lines(Screen(128, 32, bytes([255]) * 512, on=False)) == [" " * 128] * 16
+    assert s.to_wire() == "128 64 1 0 " + data.hex()
+    assert Screen.from_wire(s.to_wire()).pixels == s.pixels
+    assert art(Screen(128, 32, bytes([255]) * 512, on=False), "half") == [" " * 128] * 16
 
 
 def test_terminal_ui_drives_the_keypad(tmp_path):
@@ -126,13 +130,14 @@ def test_terminal_ui_drives_the_keypad(tmp_path):
         assert ui.handle(b"p12\x1b[D3\x7f34\r")  # an arrow key's escape sequence is skipped
         screen = emu.screen()
         assert screen.text() == ["CHALLNG>"]
-        lines = ui.lines(screen)
+        lines = ui.lines(screen, 140, 40)
         assert ui.handle(b"q") is False
     assert lines[0].startswith("┌─ test ─") and len(lines[0]) == 130
-    assert lines[1:33] == ["│" + ln + "│" for ln in halfblock_lines(screen)]
+    assert lines[1:33] == ["│" + ln + "│" for ln in art(screen, "half")]
     assert lines[33] == "└" + "─" * 128 + "┘"
-    assert lines[34:] == ["keys: 0-9 digits   Enter OK   Backspace DEL   p PRESS   q quit", "note line",
-                          "last key: OK"]
+    assert lines[34:] == [
+        "0-9  Enter OK  Backspace DEL  p PRESS  w factory reset  ? notes  q quit",
+        "note line", "last key: OK   (p switches the token off)"]
     assert out.text.startswith("\x1b[H") and "█" in out.text
 
 
@@ -140,15 +145,8 @@ def frame_text(term_output):
     """Decode the last panel drawn in the terminal: half-blocks back to pixels, then Screen.text()."""
     text = term_output.decode(errors="replace")
     rows = text[text.rindex("┌"):].split("\r\n")[1:33]
-    bits = {" ": (0, 0), "▀": (1, 0), "▄": (0, 1), "█": (1, 1)}
-    data = bytearray(128 * 64 // 8)
-    for r, row in enumerate(rows):
-        art = row.replace("\x1b[K", "")[1:129]
-        for x, ch in enumerate(art):
-            for dy, bit in enumerate(bits[ch]):
-                y = 2 * r + dy
-                data[(y >> 3) * 128 + x] |= bit << (y & 7)
-    return Screen(128, 64, bytes(data)).text()
+    drawing = [row.replace("\x1b[K", "")[1:129] for row in rows]
+    return Screen.from_pixels(pixels_from_art(drawing, "half", 128, 64)).text()
 
 
 def test_interactive_in_a_terminal(tmp_path):

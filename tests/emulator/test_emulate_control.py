@@ -5,8 +5,9 @@ import socket
 import stat
 
 import pytest
-from picodsc.emulator.control import ControlServer, RemoteEmulator, run_keys
+from picodsc.emulator.control import ControlServer, RemoteEmulator
 from picodsc.emulator.harness import Emulator
+from picodsc.emulator.keys import run_keys
 from picodsc.errors import PicodscError
 from support.token import cfg_json, token_files
 
@@ -38,7 +39,8 @@ def test_protocol_and_client(emu, tmp_path):
         assert ask(path, "keys PRESS 1 2", "bogus", "keys PRESS FOO") == [
             "ok",
             "err unknown command 'bogus': use keys, screen or stats",
-            "err unknown key 'FOO'; valid keys: PRESS OK DEL 0 1 2 3 4 5 6 7 8 9 and WAIT:<ms>",
+            "err unknown key 'FOO'; valid keys: PRESS OK DEL 0 1 2 3 4 5 6 7 8 9 # * A B C D and WAIT:<ms> "
+            "(KEY:<ms> holds a key, K1+K2:<ms> a chord, HOLD:KEY ... UP:KEY)",
         ]
         with RemoteEmulator(path) as remote:
             assert remote.screen().text() == ["PIN>*2"]

@@ -1,34 +1,15 @@
 """`picodsc demo` (what `make emulate` runs) on a pseudo-terminal, then its printed instructions."""
 
-import os
 import re
-import select
 import shutil
-import time
 
-from support.commands import PICODSC, environ, on_pty, picodsc
+from emulator_helpers import run_in_pty
+from support.commands import picodsc
 
 
 def run_demo(env):
     """Start the demo in a 140x45 pty, wait for the UI, quit with q; returns (exit code, output text)."""
-    with on_pty([PICODSC, "demo"], rows=45, cols=140, env=environ(env)) as (proc, master):
-        out = b""
-        deadline = time.monotonic() + 60
-        while b"q quit" not in out:
-            left = deadline - time.monotonic()
-            assert left > 0 and select.select([master], [], [], left)[0], out[-500:]
-            out += os.read(master, 65536)
-        os.write(master, b"q")
-        code = proc.wait(timeout=30)
-        while select.select([master], [], [], 0.2)[0]:
-            try:
-                data = os.read(master, 65536)
-            except OSError:  # EIO: the demo closed the terminal
-                break
-            if not data:
-                break
-            out += data
-    return code, out.decode(errors="replace")
+    return run_in_pty(["demo"], env, cols=140, rows=45)
 
 
 def cli(env, *argv):

@@ -4,22 +4,13 @@ machine: a matrix reads through closed switches, ghosting included, and switches
 from support.firmware_stubs import mp_run
 
 _SETUP = """
-import board
+import board, stub
 from machine import Pin
-rows = [Pin(p, Pin.OPEN_DRAIN, value=1) for p in board.ROW_PINS]
-cols = [Pin(p, Pin.IN, Pin.PULL_UP) for p in board.COL_PINS]
 key = {leg: (board.ROW_PINS[r], board.COL_PINS[c])
        for r, line in enumerate(board.KEYMAP) for c, leg in enumerate(line)}
 def read():
-    # legends whose row, driven low alone, pulls their column low
-    out = []
-    for r, rp in enumerate(rows):
-        rp.value(0)
-        for c, cp in enumerate(cols):
-            if not cp.value():
-                out.append(board.KEYMAP[r][c])
-        rp.value(1)
-    return "".join(out)
+    # legends whose row, driven low alone, pulls their column low (stub.scan: one keypad scan)
+    return "".join(board.KEYMAP[k[0]][k[1]] for k in stub.scan() if isinstance(k, tuple))
 """
 
 

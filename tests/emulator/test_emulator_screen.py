@@ -179,12 +179,13 @@ stub.idle()
     screen, _ = run_stub(tmp_path, main)
     assert screen.text() == ["OK   ?"]
     png = screen.png(tmp_path / "s.png", scale=2)
+    from picodsc.emulator.render import PNG_BORDER, PNG_OFF, PNG_ON
     from PIL import Image
 
     with Image.open(png) as img:
-        assert img.size == (256, 128)
-        assert img.getpixel((0, 0)) == (0, 0, 0)
-        assert img.getpixel((81, 1)) != (0, 0, 0)
+        assert img.size == ((128 + 2 * PNG_BORDER) * 2, (64 + 2 * PNG_BORDER) * 2)
+        assert img.getpixel((0, 0)) == PNG_OFF
+        assert img.getpixel((81 + 2 * PNG_BORDER, 1 + 2 * PNG_BORDER)) == PNG_ON
 
 
 def test_screen_from_bytes():

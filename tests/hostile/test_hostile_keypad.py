@@ -340,10 +340,9 @@ class World:
 
     def text(self):
         """Decoded screen ("OFF" when dark), cached by the raw controller reply."""
-        reply = self.emu._command("screen")  # DESIGN.md: "W H ON INVERT HEX"
+        reply = self.emu.screen_wire()  # DESIGN.md: "W H ON INVERT HEX"
         if reply not in self._texts:
-            w, h, on, inv, data = reply.split(" ")
-            s = Screen(int(w), int(h), bytes.fromhex(data), on=on == "1", invert=inv == "1")
+            s = Screen.from_wire(reply)
             self._texts[reply] = s.text() if s.on else "OFF"
         return self._texts[reply]
 

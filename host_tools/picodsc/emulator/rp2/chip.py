@@ -22,11 +22,11 @@ import runpy
 import types
 
 from ...errors import PicodscError
-from ..harness import MP_DIR
+from ..image import BLOCK_SIZE
+from ..image import PICO_FS_BLOCKS as FS_BLOCKS
+from ..process import MP_DIR
 
 FS_START = 0xA0000  # RPI_PICO: the littlefs region, 352 blocks of 4096 bytes (rp2's 1408 KiB)
-FS_BLOCKS = 352
-BLOCK_SIZE = 4096
 CPU_HZ = 125_000_000
 _UF2_MAGIC = (0x0A324655, 0x9E5D5157, 0x0AB16F30)
 _RP2040_FAMILY = 0xE48BFF56

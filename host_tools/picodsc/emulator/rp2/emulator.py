@@ -15,7 +15,6 @@ runs the chip no faster than the wall clock and relays the USB serial to :attr:`
 ``press``/``advance`` still run their span of simulated time at once.
 """
 
-import fcntl
 import os
 import select
 import threading
@@ -25,7 +24,8 @@ from pathlib import Path
 
 from ... import bundle
 from ...errors import PicodscError, UsageError
-from ..harness import DEFAULT_BLOCKS, Emulator
+from ..harness import Emulator
+from ..image import DEFAULT_BLOCKS, lock
 from .chip import BLOCK_SIZE, FS_BLOCKS, Rp2Chip, check_uf2
 
 _SLICE_NS = 2_000_000  # pty mode: the chip runs in 2 ms slices between relays
@@ -130,13 +130,7 @@ class Rp2Emulator:
         return self.chip is not None and self._error is None
 
     def _lock_image(self):
-        f = open(str(self.image) + ".lock", "a")
-        try:
-            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            f.close()
-            raise PicodscError(f"image {self.image} is in use by another emulator") from None
-        self._lock_file = f
+        self._lock_file = lock(self.image)
 
     # -- the pty thread --------------------------------------------------------------------------
     def _open_pty(self):
@@ -208,7 +202,7 @@ class Rp2Emulator:
         self._timed(lambda c: c.run_ms(ms))
 
     def press_keys(self, keys):
-        from ..control import run_keys
+        from ..keys import run_keys
 
         run_keys(self, keys)
 
