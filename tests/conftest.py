@@ -24,9 +24,15 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 def pytest_addoption(parser):
     parser.addoption("--device", metavar="PORT", default=None, help="serial port of a real board")
+    parser.addoption("--rp2-image", metavar="UF2", default=None,
+                     help="official MicroPython RPI_PICO UF2: runs tests/rp2 on it in rp2040py")
 
 
 def pytest_collection_modifyitems(config, items):
+    skip_rp2 = pytest.mark.skip(reason="needs the official rp2 firmware: pytest --rp2-image RPI_PICO.uf2")
+    for item in items:
+        if item.get_closest_marker("rp2") and not config.getoption("--rp2-image"):
+            item.add_marker(skip_rp2)
     if config.getoption("--device"):
         return
     skip = pytest.mark.skip(reason="needs a real board: pytest --device PORT")

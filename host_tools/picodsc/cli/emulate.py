@@ -70,12 +70,18 @@ def _image_options(f):
               help="control socket: where --serve listens, or the running emulator to drive")
 @click.option("--realtime/--virtual-time", default=None,
               help="clock: realtime (interactive default) or virtual (--keys/--serve default)")
-def emulate_command(image, board, keys, show_screen, png, serve, control, realtime):
+@click.option("--rp2-image", "rp2_image", type=click.Path(dir_okay=False, exists=True), default=None,
+              help="run the official MicroPython RPI_PICO UF2 (v1.24+) in an emulated RP2040 "
+                   "(rp2040py) instead of the unix port: --keys/--screen/--png or --serve")
+def emulate_command(image, board, keys, show_screen, png, serve, control, realtime, rp2_image):
     from ..emulator import session as emu_session
     from ..emulator.keys import board_keys, parse_keys
 
     if keys is not None:  # bad key names: exit 2 before starting anything
         keys = parse_keys(keys, None if control and not serve else board_keys(board))
+    if rp2_image is not None:
+        _emulate_rp2(rp2_image, image, board, keys, show_screen, png, serve, control, realtime)
+        return
     if control and not serve:
         if keys is None and not show_screen and not png:
             raise click.UsageError("--control PATH without --serve needs --keys, --screen or --png")
@@ -92,6 +98,22 @@ def emulate_command(image, board, keys, show_screen, png, serve, control, realti
         emu_session.scripted(image, board, keys or [], show_screen, png, bool(realtime), echo=click.echo)
         return
     emu_session.interactive(image, board, realtime is not False)
+
+
+def _emulate_rp2(uf2, image, board, keys, show_screen, png, serve, control, realtime):
+    from ..emulator.rp2 import session
+
+    if realtime is not None:
+        raise click.UsageError("--rp2-image runs on the chip's simulated clock "
+                               "(--serve paces it to the wall clock)")
+    if serve:
+        if keys is not None or show_screen or png:
+            raise click.UsageError("--serve runs until interrupted: drive it with --control PATH --keys ...")
+        session.serve(image, uf2, board, control, echo=click.echo)
+    elif keys is not None or show_screen or png:
+        session.scripted(image, uf2, board, keys or [], show_screen, png, echo=click.echo)
+    else:
+        raise click.UsageError("--rp2-image needs --keys/--screen/--png or --serve (no interactive mode)")
 
 
 _DEMO_HELP = """Set up a demo token (provisioned into a demo registry) and open the interactive emulator.
