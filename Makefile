@@ -1,11 +1,11 @@
-# picodsc — every target sets itself up: `make emulate` and `make test` work on a fresh clone.
+# picodsc — every target sets itself up: `make demo` and `make test` work on a fresh clone.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: setup test test-long bench lint emulate clean
+.PHONY: setup test test-long bench lint emulate demo chromium clean
 
 setup: $(STAMP)
 
@@ -16,8 +16,18 @@ $(STAMP): pyproject.toml
 	$(BIN)/micropython -c "import hashlib, framebuf, vfs; print('micropython ok')"
 	touch $(STAMP)
 
-test: $(STAMP)
+test: $(STAMP) chromium
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+# Debian's Chromium for the browser tests (tests/browser): installed when missing and running as root;
+# otherwise those tests skip with a one-line reason (CI sets PICODSC_REQUIRE_BROWSER=1: then they fail).
+CHROMIUM := /usr/bin/chromium
+chromium:
+	@if [ ! -x $(CHROMIUM) ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing chromium (apt) for the browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium \
+			>/dev/null; \
+	fi
 
 test-long: $(STAMP)
 	HYPOTHESIS_PROFILE=long $(BIN)/python -m pytest -q -m "slow or not slow" $(PYTEST_ARGS)
@@ -30,6 +40,10 @@ lint: $(STAMP)
 
 emulate: $(STAMP)
 	$(BIN)/picodsc demo
+
+# The Client Portal on http://127.0.0.1:8000 with a demo user and the emulated token in this terminal.
+demo: $(STAMP)
+	$(BIN)/python -m picodsc.portal_demo
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis build *.egg-info host_tools/*.egg-info
