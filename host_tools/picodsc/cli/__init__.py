@@ -1,7 +1,8 @@
 """The `picodsc` command: a thin click layer over the library.
 
 Each area registers its commands from its own module (``cli/ocra.py``, ``cli/emulate.py``,
-``cli/server.py``). User errors arrive as :class:`picodsc.errors.PicodscError` and are printed as one
+``cli/server.py``; the login service: ``cli/sls.py`` for Client Services, ``cli/serve.py`` for the
+web server). User errors arrive as :class:`picodsc.errors.PicodscError` and are printed as one
 line on stderr, without a traceback, with the error's exit code; click's own usage errors too (exit 2).
 A database or file system failure the library did not anticipate is one line and exit 1 as well.
 """
@@ -40,7 +41,7 @@ def cli():
 
 def _register():
     # Imported for their side effect of adding commands to `cli`.
-    from . import emulate, ocra, server  # noqa: F401
+    from . import emulate, ocra, serve, server, sls  # noqa: F401
 
 
 def main(argv=None):

@@ -1,0 +1,56 @@
+"""``picodsc serve``: the login service's JSON API (and the Client Portal) under gunicorn."""
+
+import click
+
+from ..errors import UsageError
+from . import cli
+from .sls import database_option, open_service
+
+DEFAULT_BIND = "127.0.0.1:8080"
+DEFAULT_WORKERS = 2
+
+
+def check_bind(bind):
+    """``HOST:PORT`` (IPv6 as ``[::1]:PORT``) or ``unix:PATH``; else UsageError."""
+    if bind.startswith("unix:") and len(bind) > 5:
+        return bind
+    host, sep, port = bind.rpartition(":")
+    if not (sep and host and port.isascii() and port.isdigit() and 0 < int(port) < 65536):
+        raise UsageError(f"--bind must be HOST:PORT (e.g. {DEFAULT_BIND}), got {bind!r}")
+    return bind
+
+
+@cli.command("serve")
+@click.option("--bind", default=DEFAULT_BIND, show_default=True, help="HOST:PORT (or unix:PATH) to listen on")
+@click.option("--workers", type=click.IntRange(1, 64), default=DEFAULT_WORKERS, show_default=True,
+              help="worker processes (each with its own database connections)")
+@click.option("--fake-clock", type=click.Path(dir_okay=False), default=None, metavar="FILE",
+              help="TESTS ONLY (needs PICODSC_TESTING=1): time (epoch s) from FILE per request")
+@click.option("--trusted-proxies", type=click.IntRange(0, 8), default=0, show_default=True,
+              help="reverse proxies in front (TLS terminators) whose X-Forwarded-For/-Proto to trust")
+@click.option("--maintenance-every", type=click.FloatRange(0), default=60.0, show_default=True,
+              help="seconds between due-event runs in each worker (0: only `picodsc maintenance`)")
+@database_option
+def serve_command(bind, workers, fake_clock, trusted_proxies, maintenance_every, database):
+    """Serve the JSON API (/api/v1, OpenAPI at /api/v1/openapi.json) with gunicorn.
+
+    Plain HTTP: in production put it behind a TLS-terminating reverse proxy (see README).
+    """
+    from ..sls import FileClock, SystemClock
+    from ..sls.clock import TESTING_ENV, testing_enabled
+    from ..web.server import FAKE_CLOCK_BANNER, serve
+
+    check_bind(bind)
+    announce = None
+    if fake_clock is not None:
+        if not testing_enabled():
+            raise UsageError(f"--fake-clock is refused unless {TESTING_ENV}=1 (tests only)")
+        FileClock(fake_clock).now()  # unreadable or not a number: refused now, not per request
+        announce = FAKE_CLOCK_BANNER.format(path=fake_clock)
+
+    def open_for(create):
+        clock = FileClock(fake_clock) if fake_clock is not None else SystemClock()
+        return open_service(database, clock=clock, create=create)
+
+    serve(open_for, bind=bind, workers=workers, trusted_proxies=trusted_proxies,
+          maintenance_every=maintenance_every, announce=announce)

@@ -1,0 +1,47 @@
+"""Fixtures of the API tests: a real `picodsc serve` (gunicorn) on a free loopback port, a PostgreSQL
+cluster (tests/pg.py), and a small HTTP client over http.client."""
+
+import os
+
+import pytest
+from api_server import Server
+
+
+@pytest.fixture(scope="session")
+def api_pg_cluster():
+    import pg  # tests/pg.py (i11-domain's throwaway cluster)
+
+    reason = pg.skip_reason()
+    if reason:
+        if pg.required():
+            pytest.fail(f"{reason} (and {pg.REQUIRE_ENV}=1)")
+        pytest.skip(reason)
+    cluster = pg.PgCluster()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
+def testing_env(tmp_path):
+    """Environment of CLI and server subprocesses: test mode, a key file in tmp_path."""
+    env = dict(os.environ, PICODSC_TESTING="1", PICODSC_KEY_FILE=str(tmp_path / "picodsc.key"))
+    env.pop("PICODSC_NOW", None)
+    env.pop("PICODSC_DATABASE_URL", None)
+    return env
+
+
+@pytest.fixture
+def start_server(tmp_path, testing_env):
+    """start_server(database_url, workers=2, fake_clock=None) -> a running Server; stopped at teardown."""
+    started = []
+
+    def start(database, *, workers=2, fake_clock=None, env=None):
+        server = Server(database, workers=workers, fake_clock=fake_clock,
+                        env=env or testing_env, log=tmp_path / f"serve-{len(started)}.log")
+        started.append(server)
+        server.start()
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
