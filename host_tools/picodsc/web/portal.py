@@ -402,21 +402,17 @@ def card_pdf(token, viewer):
 @bp.post("/card/activate")
 @authenticated(full=False)
 def card_activate(token, viewer):
-    positions = request.form.get("positions", "")[:40].split()
-    errors = {}
-    answers = {}
-    for name, label in (("first", "first code"), ("second", "second code")):
-        value, err = h.text_field(name, 16, label)
+    positions = tuple(service().card_view(token).activation_positions or ())  # what the domain asks
+    if len(positions) != 2:
+        return _card_page(token, viewer, message="This card needs no activation.", kind="error", status=409)
+    errors, answers = {}, {}
+    for name, position in zip(("first", "second"), positions, strict=True):
+        value, err = h.text_field(name, 16, f"code at {position}")
         if not err and (not value.isascii() or not value.isalnum()):
             err = "Only the letters A-Z and digits 0-9, no spaces."
         if err:
             errors[name] = err
-        elif len(positions) == 2:
-            answers[positions[len(answers)]] = value
-    if len(positions) != 2 or len(set(positions)) != 2:
-        return _card_page(
-            token, viewer, message="The form was incomplete: try again.", kind="error", status=400
-        )
+        answers[position] = value
     if errors:
         return _card_page(token, viewer, errors=errors, status=400)
     try:
@@ -430,7 +426,7 @@ def card_activate(token, viewer):
             status=400,
         )
     except (E.InvalidInput, E.Conflict) as e:
-        return _card_page(token, viewer, message=str(e), kind="error", status=400)
+        return _card_page(token, viewer, message=f"{e}. Nothing was changed.", kind="error", status=400)
     return _card_page(token, viewer, message="Your online security code card is active.")
 
 
