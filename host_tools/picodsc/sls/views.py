@@ -88,8 +88,10 @@ class SessionGrant:
     expires_at: float
 
     def __repr__(self):
-        return (f"SessionGrant(username={self.username!r}, access={self.access!r}, "
-                f"credential={self.credential!r})")
+        return (
+            f"SessionGrant(username={self.username!r}, access={self.access!r}, "
+            f"credential={self.credential!r})"
+        )
 
 
 @dataclass(frozen=True)
