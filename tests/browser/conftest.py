@@ -164,8 +164,8 @@ def make_user(portal, tmp_path):
 
     made = []
 
-    def make(token=True, account=None):
-        name, password = f"user{next(_users)}", "correct horse battery staple"
+    def make(token=True, account=None, name=None):
+        name, password = name or f"user{next(_users)}", "correct horse battery staple"
         portal.service.add_user(name, account=account or f"ACC{name}", password=password, primary=True)
         tok = None
         if token:

@@ -95,13 +95,14 @@ def test_login_with_the_emulated_token_withdraw_with_step_up_logout(page, contex
     assert page.url.startswith(portal.base + "/login")
     assert "Welcome" not in page.content()
     # the old session id is dead on the server too, not only forgotten by the browser
-    context.add_cookies([{"name": COOKIE, "value": stepped["value"], "url": portal.base + "/"}])
+    context.add_cookies([{"name": COOKIE, "value": stepped["value"], "domain": "127.0.0.1", "path": "/",
+                          "secure": True, "httpOnly": True, "sameSite": "Strict"}])
     page.goto(portal.base + "/")
     assert page.url == portal.base + "/login?ended=session"
 
 
 def test_screenshots_for_the_readme(page, portal, make_user):
-    u = make_user()
+    u = make_user(name="alice")
     log_in_with_token(page, portal, u, shots=True)
     assert page.url == portal.base + "/"
     screenshot(page, "home")
