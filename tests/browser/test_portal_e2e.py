@@ -95,8 +95,19 @@ def test_login_with_the_emulated_token_withdraw_with_step_up_logout(page, contex
     assert page.url.startswith(portal.base + "/login")
     assert "Welcome" not in page.content()
     # the old session id is dead on the server too, not only forgotten by the browser
-    context.add_cookies([{"name": COOKIE, "value": stepped["value"], "domain": "127.0.0.1", "path": "/",
-                          "secure": True, "httpOnly": True, "sameSite": "Strict"}])
+    context.add_cookies(
+        [
+            {
+                "name": COOKIE,
+                "value": stepped["value"],
+                "domain": "127.0.0.1",
+                "path": "/",
+                "secure": True,
+                "httpOnly": True,
+                "sameSite": "Strict",
+            }
+        ]
+    )
     page.goto(portal.base + "/")
     assert page.url == portal.base + "/login?ended=session"
 

@@ -25,8 +25,12 @@ def test_post_without_csrf_token_is_400_and_changes_nothing(page, context, porta
     u = make_user()
     log_in_with_token(page, portal, u)
     before = portal.snapshot()
-    for path, form in (("/withdraw", {"amount": "10"}), ("/security/sls", {"participate": "no"}),
-                       ("/logout", {}), ("/login", {"username": u.name, "password": u.password})):
+    for path, form in (
+        ("/withdraw", {"amount": "10"}),
+        ("/security/sls", {"participate": "no"}),
+        ("/logout", {}),
+        ("/login", {"username": u.name, "password": u.password}),
+    ):
         r = context.request.post(portal.base + path, form=form, max_redirects=0)
         assert r.status == 400, path
         assert "This form has expired" in r.text()
@@ -57,8 +61,9 @@ def test_temporary_passcode_portal_only_after_two_days_cannot_withdraw(page, con
         page.click("text=Go to your security code card")
         assert page.url == portal.base + "/card"
         token = re.search(r'name="csrf_token" value="([^"]+)"', page.content()).group(1)
-        r = context.request.post(portal.base + "/withdraw", form={"amount": "10", "csrf_token": token},
-                                 max_redirects=0)
+        r = context.request.post(
+            portal.base + "/withdraw", form={"amount": "10", "csrf_token": token}, max_redirects=0
+        )
         assert r.status == 403 and "Portal-only access" in r.text()
         for path in ("/security", "/security/replacement", "/security/sharing", "/security/sls"):
             assert page.goto(portal.base + path).status == 403, path
@@ -68,7 +73,7 @@ def test_temporary_passcode_portal_only_after_two_days_cannot_withdraw(page, con
 
 
 def test_card_png_and_pdf_downloads_read_back_activate_and_log_in(page, context, portal, make_user):
-    u = make_user()
+    u = make_user(name="carol")
     log_in_with_passcode(page, portal, u, portal.service.issue_temp_passcode(u.name))
     assert page.locator("#access").inner_text() == "Full (portal and trading)"
     page.click("nav >> text=Security code card")
@@ -85,8 +90,9 @@ def test_card_png_and_pdf_downloads_read_back_activate_and_log_in(page, context,
     assert png_codes == pdf_codes and len(png_codes) == len(rows) * len(cols)
     screenshot(page, "card")
 
-    first, second = (page.locator(f"label[for={n}]").inner_text().removeprefix("Code at ")
-                     for n in ("first", "second"))
+    first, second = (
+        page.locator(f"label[for={n}]").inner_text().removeprefix("Code at ") for n in ("first", "second")
+    )
     page.fill("input[name=first]", png_codes[first])
     page.fill("input[name=second]", png_codes[second])
     page.click("button:has-text('Activate')")

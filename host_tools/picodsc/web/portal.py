@@ -11,6 +11,7 @@ import os
 from flask import Blueprint, current_app, make_response, redirect, render_template, request, url_for
 
 from ..sls import errors as E
+from ..sls.users import user_name_rule
 from . import cards
 from . import portal_http as h
 
@@ -642,7 +643,10 @@ def sharing(token, viewer):
     if err:
         return page("sharing", 400, viewer=viewer, owner=owner, errors={"owner": err})
     try:
+        user_name_rule(owner)  # the seed's user-name rule (the domain's), so a bad name is BAD CHARACTER
         req = service().request_sharing(token, owner)
+    except E.InvalidCredentials:  # well-formed but not a user name (upper case): simply no such user
+        return page("sharing", 404, viewer=viewer, owner=owner, errors={"owner": f"user {owner} not found"})
     except E.LessSecureDevice as e:
         return page(
             "sharing",
@@ -655,7 +659,9 @@ def sharing(token, viewer):
         return page(
             "sharing", 400, viewer=viewer, owner=owner, errors={"owner": f"{e}: letters and digits only."}
         )
-    except (E.NotFound, E.AccessDenied, E.Conflict, E.InvalidInput) as e:
+    except E.NotFound as e:
+        return page("sharing", 404, viewer=viewer, owner=owner, errors={"owner": str(e)})
+    except (E.AccessDenied, E.Conflict, E.InvalidInput) as e:
         return page("sharing", 409, viewer=viewer, owner=owner, errors={"owner": str(e)})
     message = (
         "Approved: this user now logs in with the device of " + owner + "."
