@@ -1,4 +1,6 @@
 import os
+import sys
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -11,6 +13,12 @@ settings.register_profile(
     "long", max_examples=2000, deadline=None, suppress_health_check=list(HealthCheck)
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+# Some test modules still import from test modules in other areas (to be replaced by helpers).
+for _area in ("firmware", "host"):
+    _dir = str(Path(__file__).resolve().parent / _area)
+    if _dir not in sys.path:
+        sys.path.append(_dir)
 
 
 def pytest_addoption(parser):

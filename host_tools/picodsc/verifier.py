@@ -81,6 +81,7 @@ def check_response(suite, response):
 
 
 def _iso(t):
+    t = min(max(t, 0.0), 253402300799.0)  # clamp into 1970..9999: no traceback out of range
     return datetime.datetime.fromtimestamp(t, datetime.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 

@@ -74,7 +74,6 @@ def svc(open_service):
     return open_service()
 
 
-
 @pytest.fixture
 def token_factory(svc):
     return lambda serial, **kw: TokenHelper(svc, serial, **kw)

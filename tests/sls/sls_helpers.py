@@ -1,9 +1,9 @@
 """Helpers of the login-service tests (users, a software token twin, logins)."""
 
 import os
+from types import SimpleNamespace
 
 from picodsc import ocra, pskc_export
-from picodsc.registry import Token
 
 PASSWORD = "correct horse battery"
 PIN = "4826"
@@ -17,7 +17,9 @@ class TokenHelper:
         self.serial, self.pin = serial, pin
         self.suite = ocra.parse_suite(suite)
         self.secret = secret or os.urandom(self.suite.key_size)
-        data = pskc_export.build(Token(serial, self.suite.text, self.secret, None, 0, [], None))
+        data = pskc_export.build(
+            SimpleNamespace(serial=serial, suite=self.suite.text, secret=self.secret, counter=0)
+        )
         assert svc.import_pskc(data, pin=pin if self.suite.pin_hash_name else None) == [serial]
 
     def answer(self, challenge, pin=None):

@@ -160,3 +160,25 @@ def test_no_device_user_logs_in_with_password_alone(svc):
     assert step.session.access == "full" and step.session.credential == "none"
     me = svc.me(step.session.token)
     assert me.limits.level == "None" and me.limits.day_cents == 5_000_000
+
+
+def test_unknown_and_locked_users_cost_one_password_hash(svc, alice, monkeypatch):
+    from picodsc.sls import users
+
+    calls = []
+    real = users.HASHER
+
+    class Counting:
+        def hash(self, secret):
+            return real.hash(secret)
+
+        def verify(self, stored, secret):
+            calls.append(stored)
+            return real.verify(stored, secret)
+
+    monkeypatch.setattr(users, "HASHER", Counting())
+    for name in ("nobody", "Alice", "alice"):
+        with pytest.raises(InvalidCredentials):
+            svc.login_password(name, "wrong password!", address=ADDR)
+    assert len(calls) == 3 and calls[0] == calls[1] != calls[2]  # a dummy hash for the non-users
+    assert calls[0].startswith("$argon2id$")

@@ -36,7 +36,6 @@ def _head_value(store, last_id: int, mac: str) -> bytes:
 
 
 def append(store, conn, at, actor, action, subject, **detail) -> int:
-    insert_if_absent(conn, T.meta, name=HEAD, value=_head_value(store, 0, GENESIS))
     head = json.loads(
         conn.execute(select(T.meta.c.value).where(T.meta.c.name == HEAD).with_for_update()).scalar()
     )
@@ -54,6 +53,12 @@ def append(store, conn, at, actor, action, subject, **detail) -> int:
         update(T.meta).where(T.meta.c.name == HEAD).values(value=_head_value(store, row["id"], row["mac"]))
     )
     return row["id"]
+
+
+def ensure_head(store) -> None:
+    """The chain's head row, created once when the database is opened."""
+    with store.write() as conn:
+        insert_if_absent(conn, T.meta, name=HEAD, value=_head_value(store, 0, GENESIS))
 
 
 def verify(store) -> AuditReport:

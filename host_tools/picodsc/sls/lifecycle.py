@@ -9,7 +9,7 @@ import json
 from sqlalchemy import insert, select, update
 
 from .. import ocra
-from ..errors import UsageError
+from ..errors import PicodscError
 from ..verifier import check_pin
 from . import audit, sessions
 from . import credentials as C
@@ -166,7 +166,7 @@ def open_replacement(conn, username, *, lock=False):
 def request_replacement(store, conn, username, pin, now):
     try:
         check_pin(pin)
-    except UsageError as e:
+    except PicodscError as e:  # the verifier's PIN policy (message never holds the PIN)
         raise InvalidInput("pin", str(e)) from None
     if open_replacement(conn, username, lock=True) is not None:
         raise Conflict("a replacement device is already on its way")

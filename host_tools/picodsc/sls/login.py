@@ -66,7 +66,9 @@ def _tid(token):
 
 
 def open_transaction(conn, username, purpose, cred, prompt, now, session_id=None):
-    token = secrets.token_urlsafe(24)
+    # The method's initial leads the token ("p." for a passcode): step 2 hashes a passcode answer before
+    # taking the lock without a read for the other methods. A client changing it only gets an unknown id.
+    token = f"{cred.method[0]}.{secrets.token_urlsafe(24)}"
     positions = prompt.get("positions")
     conn.execute(
         insert(T.transactions).values(
@@ -269,6 +271,8 @@ def login_answer(svc, transaction, answer, address) -> SessionGrant:
 def _precheck_passcode(svc, transaction, answer):
     """argon2 for a passcode answer runs before the write lock (it takes tens of ms)."""
     if not isinstance(transaction, str) or not isinstance(answer, str) or len(answer) > MAX_ANSWER:
+        return False
+    if not transaction.startswith("p."):
         return False
     with svc.store.read() as conn:
         row = conn.execute(

@@ -82,9 +82,9 @@ class Service:
     ) -> Service:
         """``url``: SQLAlchemy URL; None = ``PICODSC_DATABASE_URL`` or the SQLite file in the user data
         dir. Runs the Alembic migrations to head when ``create``."""
-        return cls(
-            Store(url, key_file, create), clock or SystemClock(), login_attempts_per_hour, challenges_per_hour
-        )
+        store = Store(url, key_file, create)
+        audit.ensure_head(store)
+        return cls(store, clock or SystemClock(), login_attempts_per_hour, challenges_per_hour)
 
     def close(self) -> None:
         self.store.close()
