@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: setup test test-long bench lint emulate demo chromium clean
+.PHONY: setup test test-long bench bench-peers lint emulate demo chromium clean
 
 setup: $(STAMP)
 
@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 test: $(STAMP) chromium
-	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -m "not slow" $(PYTEST_ARGS)
 
 # Debian's Chromium for the browser tests (tests/browser): installed when missing and running as root;
 # otherwise those tests skip with a one-line reason (CI sets PICODSC_REQUIRE_BROWSER=1: then they fail).
@@ -35,6 +35,18 @@ test-long: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench
 
+# The peer of the login service's bench: privacyIDEA 3.14 in its own venv (its unpinned dependencies
+# must not touch ours), run under gunicorn on loopback beside `picodsc serve`.
+PEERS := .venv-peers
+$(PEERS)/.installed:
+	$(PYTHON) -m venv $(PEERS)
+	$(PEERS)/bin/pip install --quiet --upgrade pip
+	$(PEERS)/bin/pip install --quiet privacyidea==3.14 gunicorn==27.0.1
+	touch $@
+
+bench-peers: $(STAMP) $(PEERS)/.installed
+	$(BIN)/python -m bench.peers --peer-venv $(PEERS)
+
 lint: $(STAMP)
 	$(BIN)/ruff check host_tools tests bench firmware boards
 
@@ -46,4 +58,4 @@ demo: $(STAMP)
 	$(BIN)/python -m picodsc.portal_demo
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis build *.egg-info host_tools/*.egg-info
+	rm -rf $(VENV) $(PEERS) .pytest_cache .hypothesis build *.egg-info host_tools/*.egg-info

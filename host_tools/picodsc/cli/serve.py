@@ -3,6 +3,7 @@
 import click
 
 from ..errors import UsageError
+from ..sls.throttle import CHALLENGES_PER_HOUR, LOGIN_ATTEMPTS_PER_HOUR
 from . import cli
 from .sls import database_option, open_service
 
@@ -30,8 +31,14 @@ def check_bind(bind):
               help="reverse proxies in front (TLS terminators) whose X-Forwarded-For/-Proto to trust")
 @click.option("--maintenance-every", type=click.FloatRange(0), default=60.0, show_default=True,
               help="seconds between due-event runs in each worker (0: only `picodsc maintenance`)")
+@click.option("--login-attempts-per-hour", type=click.IntRange(LOGIN_ATTEMPTS_PER_HOUR),
+              default=LOGIN_ATTEMPTS_PER_HOUR, show_default=True,
+              help="login attempts per client address and per user (OWASP ASVS 2.2.1: at least 100)")
+@click.option("--challenges-per-hour", type=click.IntRange(1), default=CHALLENGES_PER_HOUR, show_default=True,
+              help="token challenges per serial and user")
 @database_option
-def serve_command(bind, workers, fake_clock, trusted_proxies, maintenance_every, database):
+def serve_command(bind, workers, fake_clock, trusted_proxies, maintenance_every, login_attempts_per_hour,
+                  challenges_per_hour, database):
     """Serve the JSON API (/api/v1, OpenAPI at /api/v1/openapi.json) with gunicorn.
 
     Plain HTTP: in production put it behind a TLS-terminating reverse proxy (see README).
@@ -50,7 +57,8 @@ def serve_command(bind, workers, fake_clock, trusted_proxies, maintenance_every,
 
     def open_for(create):
         clock = FileClock(fake_clock) if fake_clock is not None else SystemClock()
-        return open_service(database, clock=clock, create=create)
+        return open_service(database, clock=clock, create=create, challenges_per_hour=challenges_per_hour,
+                            login_attempts_per_hour=login_attempts_per_hour)
 
     serve(open_for, bind=bind, workers=workers, trusted_proxies=trusted_proxies,
           maintenance_every=maintenance_every, announce=announce)

@@ -27,10 +27,11 @@ def database_option(f):
                         metavar="URL", help=_DATABASE_HELP)(f)
 
 
-def open_service(database, *, clock=None, create=True):
+def open_service(database, *, clock=None, create=True, **settings):
     from ..sls import Service, clock_from_env
 
-    return Service.open(database, clock=clock if clock is not None else clock_from_env(), create=create)
+    return Service.open(database, clock=clock if clock is not None else clock_from_env(), create=create,
+                        **settings)
 
 
 @contextlib.contextmanager
@@ -263,5 +264,6 @@ def audit_verify(database):
     if report.ok:
         click.echo(f"audit log intact: {report.rows} rows")
         return
-    click.echo(f"audit log broken at row {report.first_bad_row}: {report.reason} ({report.rows} rows)")
+    click.echo(f"audit log broken at row {report.first_bad_row}: {report.reason} "
+               f"({report.rows} rows before it intact)")
     sys.exit(1)

@@ -93,7 +93,11 @@ ENDPOINTS: list[Endpoint] = []
 
 
 def endpoint(method, path, summary, *, body=None, auth=True, responses):
-    """Declare an endpoint; the view gets the checked body fields (and ``token`` when ``auth``)."""
+    """Declare an endpoint; the view gets the checked body fields (and ``token`` when ``auth``).
+
+    An action on a session may meet any domain error, so its document lists every error status."""
+    if auth:
+        responses = {**responses, **_ERRORS}
     spec = Endpoint(method, path, summary, body or {}, auth, responses)
     ENDPOINTS.append(spec)
 
@@ -206,14 +210,14 @@ def login_answer(transaction, answer):
     return jsonify(_grant(_service().login_answer(transaction, answer, address=_address())))
 
 
-@endpoint("POST", "/logout", "End the session", responses={204: ("ended", None), **_errors(400, 401)})
+@endpoint("POST", "/logout", "End the session", responses={204: ("ended", None)})
 def logout(token):
     _service().logout(token)
     return _no_content()
 
 
 @endpoint("GET", "/me", "The user, access, active credential and withdrawal limits left",
-          responses={200: ("the session's user", s.ME), **_errors(401)})
+          responses={200: ("the session's user", s.ME)})
 def me(token):
     return jsonify(_data(_service().me(token)))
 
@@ -221,20 +225,20 @@ def me(token):
 # ---- actions on a session -------------------------------------------------------------------------
 @endpoint("POST", "/withdrawals", "Withdraw (limits by the device that authenticated the session)",
           body={"amount_cents": Field("integer", minimum=1, maximum=10**15)},
-          responses={201: ("done", s.WITHDRAWAL), **_errors(400, 401, 403)})
+          responses={201: ("done", s.WITHDRAWAL)})
 def withdraw(token, amount_cents):
     return jsonify(_data(_service().withdraw(token, amount_cents))), 201
 
 
 @endpoint("POST", "/step-up", "Ask the active device again (a fresh session for sensitive actions)",
-          responses={200: ("what to answer", s.PROMPT), **_errors(400, 401, 403, 429)})
+          responses={200: ("what to answer", s.PROMPT)})
 def step_up(token):
     return jsonify(_prompt(_service().step_up_start(token)))
 
 
 @endpoint("POST", "/step-up/answer", "Answer the step-up prompt",
           body={"transaction": _TRANSACTION, "answer": _ANSWER},
-          responses={204: ("the session is fresh", None), **_errors(400, 401, 403)})
+          responses={204: ("the session is fresh", None)})
 def step_up_answer(token, transaction, answer):
     _service().step_up_finish(token, transaction, answer)
     return _no_content()
@@ -250,7 +254,7 @@ def _prompt(prompt):
 
 
 @endpoint("GET", "/card", "The online security code card (created on first view)",
-          responses={200: ("the card", s.CARD), **_errors(401, 403)})
+          responses={200: ("the card", s.CARD)})
 def card(token):
     view = _service().card_view(token)
     out = _data(view)
@@ -261,21 +265,21 @@ def card(token):
 @endpoint("POST", "/card/activate", "Activate the card by answering its two activation positions",
           body={"answers": Field("object", max_length=16, max_properties=4,
                                  description="position -> code, e.g. {\"B3\": \"K7P\"}")},
-          responses={204: ("active for 21 days", None), **_errors(400, 401, 403, 409)})
+          responses={204: ("active for 21 days", None)})
 def card_activate(token, answers):
     _service().card_activate(token, answers)
     return _no_content()
 
 
 @endpoint("POST", "/reactivation", "Start re-activating the permanent device (a challenge for it)",
-          responses={200: ("the challenge", s.PROMPT), **_errors(400, 401, 403, 409, 429)})
+          responses={200: ("the challenge", s.PROMPT)})
 def reactivation(token):
     return jsonify(_prompt(_service().reactivate_start(token)))
 
 
 @endpoint("POST", "/reactivation/answer", "Prove the permanent device: temporary credentials end",
           body={"transaction": _TRANSACTION, "answer": _ANSWER},
-          responses={204: ("the device is active again", None), **_errors(400, 401, 403)})
+          responses={204: ("the device is active again", None)})
 def reactivation_answer(token, transaction, answer):
     _service().reactivate_finish(token, transaction, answer)
     return _no_content()
@@ -283,7 +287,7 @@ def reactivation_answer(token, transaction, answer):
 
 @endpoint("POST", "/replacement", "Request a replacement token with a new 4-digit soft PIN",
           body={"pin": Field("string", min_length=1, max_length=16, description="4 digits, not a weak PIN")},
-          responses={201: ("requested", s.REPLACEMENT), **_errors(400, 401, 403, 409)})
+          responses={201: ("requested", s.REPLACEMENT)})
 def replacement(token, pin):
     return jsonify(_data(_service().request_replacement(token, pin))), 201
 
@@ -291,15 +295,14 @@ def replacement(token, pin):
 @endpoint("POST", "/sharing", "Share another user's device",
           body={"owner": Field("string", min_length=1, max_length=128,
                                description="the device owner's user name")},
-          responses={201: ("approved at once (same account) or pending Client Services", s.SHARING),
-                     **_errors(400, 401, 403, 404, 409)})
+          responses={201: ("approved at once (same account) or pending Client Services", s.SHARING)})
 def sharing(token, owner):
     return jsonify(_data(_service().request_sharing(token, owner))), 201
 
 
 @endpoint("PUT", "/sls", "Opt in to / out of the Secure Login System (primary user only)",
           body={"participating": Field("boolean")},
-          responses={200: ("the new status", s.SLS), **_errors(400, 401, 403)})
+          responses={200: ("the new status", s.SLS)})
 def sls(token, participating):
     _service().set_sls_participation(token, participating)
     return jsonify({"participating": participating})
