@@ -159,17 +159,19 @@ _users = itertools.count(1)
 @pytest.fixture
 def make_user(portal, tmp_path):
     """``make_user(token=True)`` -> a new primary user (own account), with its own emulated token
-    (the real firmware, seeded and imported: ``Service.import_pskc`` + ``assign_device``) or none."""
+    (the real firmware, seeded and imported: ``Service.import_pskc`` + ``assign_device``) or none;
+    ``suite`` without ``P`` makes a DSC (no PIN) instead of a DSC+."""
     from emulated_token import EmulatedToken
+    from picodsc.ocra import DEFAULT_SUITE
 
     made = []
 
-    def make(token=True, account=None, name=None):
+    def make(token=True, account=None, name=None, primary=True, suite=DEFAULT_SUITE):
         name, password = name or f"user{next(_users)}", "correct horse battery staple"
-        portal.service.add_user(name, account=account or f"ACC{name}", password=password, primary=True)
+        portal.service.add_user(name, account=account or f"ACC{name}", password=password, primary=primary)
         tok = None
         if token:
-            tok = EmulatedToken(tmp_path / f"{name}.img")
+            tok = EmulatedToken(tmp_path / f"{name}.img", suite=suite)
             made.append(tok)
             portal.service.import_pskc(tok.pskc, pin=tok.pin)
             portal.service.assign_device(name, tok.serial)

@@ -10,15 +10,17 @@ import re
 
 from picodsc.emulator.control import token_serial
 from picodsc.emulator.harness import Emulator
+from picodsc.ocra import DEFAULT_SUITE, parse_suite
 from picodsc.portal_demo import seed_token
 
 PIN = "4071"
 
 
 class EmulatedToken:
-    def __init__(self, image, pin=PIN):
-        files, pskc_for = seed_token()
-        self.pin = pin
+    def __init__(self, image, pin=PIN, suite=DEFAULT_SUITE):
+        """``suite`` with ``P``: a DSC+ (PIN); without: a DSC (``self.pin`` is None)."""
+        files, pskc_for = seed_token(suite=suite)
+        self.pin = pin if parse_suite(suite).pin_hash_name else None
         self.emu = Emulator(image, files=files).start()
         self.serial = token_serial(image)
         self.pskc = pskc_for(self.serial)
@@ -27,7 +29,8 @@ class EmulatedToken:
         """The 8 digits the token shows for ``challenge`` (as the screen shows them, without the space)."""
         assert re.fullmatch(r"[0-9]{6}", challenge), challenge
         emu = self.emu
-        emu.press_keys("PRESS " + " ".join(pin or self.pin) + " OK")
+        pin = pin or self.pin
+        emu.press_keys("PRESS " + " ".join(pin) + " OK" if pin else "PRESS")
         assert emu.screen().text()[0].startswith("CHALLNG>"), emu.screen().text()
         emu.press_keys(" ".join(challenge) + " OK")
         lines = [line for line in emu.screen().text() if line.strip()]

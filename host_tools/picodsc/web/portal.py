@@ -178,7 +178,12 @@ def authenticated(full=True):
 
 
 # --- login ----------------------------------------------------------------------------------------
-ENDED = {"session": "Your session has ended. Please log in again.", "logout": "You have logged out."}
+ENDED = {
+    "session": "Your session has ended. Please log in again.",
+    "logout": "You have logged out.",
+    "reactivated": "Your security device is active again: the temporary passcode and the online card no "
+    "longer work, and the sessions opened with them have ended. Log in with your device.",
+}
 
 
 @bp.get("/login")
@@ -191,6 +196,7 @@ def login():
         except E.SessionInvalid:
             pass
     ended = ENDED.get(request.args.get("ended", ""))
+    ok = request.args.get("ended") in ("logout", "reactivated")
     # keep an anonymous cookie (a login form open in another tab stays valid); replace anything else
     cookie = None if kind == "a" else ("a", h.anonymous_value())
     return page(
@@ -198,7 +204,7 @@ def login():
         cookie=cookie,
         username="",
         message=ended,
-        kind="ok" if request.args.get("ended") == "logout" else "error",
+        kind="ok" if ok else "error",
         hints=(),
     )
 
@@ -595,6 +601,10 @@ def reactivate(token, viewer):
             message="The device answer was not accepted: nothing was changed. Try this new challenge.",
             kind="error",
         )
+    try:
+        service().session(token)
+    except E.SessionInvalid:  # this session was opened with the temporary credential: it ended with it
+        return to_login("reactivated")
     return page(
         "reactivate",
         viewer=viewer,
