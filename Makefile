@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: setup test test-long bench bench-peers lint emulate demo chromium clean
+.PHONY: setup test test-long bench bench-peers lint emulate demo chromium screenshots clean
 
 setup: $(STAMP)
 
@@ -52,6 +52,10 @@ lint: $(STAMP)
 
 emulate: $(STAMP)
 	$(BIN)/picodsc demo
+
+# The README's portal pictures (docs/portal-*.png), taken by the browser tests.
+screenshots: $(STAMP) chromium
+	PICODSC_SCREENSHOTS=1 $(BIN)/python -m pytest -q tests/browser -k "screenshots or card_png"
 
 # The Client Portal on http://127.0.0.1:8000 with a demo user and the emulated token in this terminal.
 demo: $(STAMP)

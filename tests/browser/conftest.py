@@ -78,11 +78,22 @@ def page(context):
 
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
+SHOTS_ENV = "PICODSC_SCREENSHOTS"  # `make screenshots` sets it: then the README's pictures are rewritten
 
 
-def screenshot(page, name):
-    """A screenshot for the README (docs/portal-<name>.png), full page."""
-    page.screenshot(path=str(DOCS / f"portal-{name}.png"), full_page=True)
+@pytest.fixture
+def screenshot(tmp_path):
+    """``screenshot(page, name)``: the whole page as PNG, into docs/portal-<name>.png under
+    ``make screenshots``, else into the test's temporary directory (a test run leaves docs/ alone)."""
+    where = DOCS if os.environ.get(SHOTS_ENV) == "1" else tmp_path
+
+    def shoot(page, name):
+        path = where / f"portal-{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        assert path.stat().st_size > 10_000
+        return path
+
+    return shoot
 
 
 # --- the portal under `picodsc serve` ----------------------------------------------------------------

@@ -9,8 +9,6 @@ Along the way: the cookie's flags, and a new session id after each step.
 
 import re
 
-from conftest import screenshot
-
 COOKIE = "__Host-picodsc_portal"
 
 
@@ -20,9 +18,9 @@ def cookie(context):
     return found[0]
 
 
-def log_in_with_token(page, portal, u, shots=False):
+def log_in_with_token(page, portal, u, screenshot=None):
     page.goto(portal.base + "/login")
-    if shots:
+    if screenshot:
         screenshot(page, "login")
     page.fill("input[name=username]", u.name)
     page.fill("input[name=password]", u.password)
@@ -33,7 +31,7 @@ def log_in_with_token(page, portal, u, shots=False):
     assert field.get_attribute("inputmode") == "numeric"
     assert field.get_attribute("autocomplete") == "off"
     assert field.get_attribute("maxlength") == "8"
-    if shots:
+    if screenshot:
         screenshot(page, "challenge")
     page.fill("input[name=answer]", u.token.respond(challenge))
     page.click("button:has-text('Log in')")
@@ -112,8 +110,8 @@ def test_login_with_the_emulated_token_withdraw_with_step_up_logout(page, contex
     assert page.url == portal.base + "/login?ended=session"
 
 
-def test_screenshots_for_the_readme(page, portal, make_user):
+def test_screenshots_for_the_readme(page, portal, make_user, screenshot):
     u = make_user(name="alice")
-    log_in_with_token(page, portal, u, shots=True)
+    log_in_with_token(page, portal, u, screenshot=screenshot)
     assert page.url == portal.base + "/"
     screenshot(page, "home")

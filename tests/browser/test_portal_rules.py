@@ -4,7 +4,6 @@
 import re
 
 from card_reader import read_pdf, read_png
-from conftest import screenshot
 from test_portal_e2e import COOKIE, cookie, log_in_with_token
 
 HOUR = 3600
@@ -72,7 +71,9 @@ def test_temporary_passcode_portal_only_after_two_days_cannot_withdraw(page, con
         portal.advance(-(2 * DAY + 1))
 
 
-def test_card_png_and_pdf_downloads_read_back_activate_and_log_in(page, context, portal, make_user):
+def test_card_png_and_pdf_downloads_read_back_activate_and_log_in(
+    page, context, portal, make_user, screenshot
+):
     u = make_user(name="carol")
     log_in_with_passcode(page, portal, u, portal.service.issue_temp_passcode(u.name))
     assert page.locator("#access").inner_text() == "Full (portal and trading)"
