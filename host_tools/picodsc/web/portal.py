@@ -463,18 +463,10 @@ def _limit_message(e):
 @authenticated(full=True)
 def withdraw(token, viewer):
     if request.method == "GET":
-        return page("withdraw", viewer=viewer, step="amount", amount="", left=_left(token))
+        return _amount_step(token, viewer)
     cents, text, err = h.amount_field()
     if err:
-        return page(
-            "withdraw",
-            400,
-            viewer=viewer,
-            step="amount",
-            amount=text,
-            left=_left(token),
-            errors={"amount": err},
-        )
+        return _amount_step(token, viewer, 400, amount=text, errors={"amount": err})
     prompt = service().step_up_start(token)
     return page(
         "withdraw",
@@ -496,15 +488,11 @@ def withdraw_confirm(token, viewer):
         or not transaction
         or len(transaction) > 200
     ):
-        return page(
-            "withdraw",
+        return _amount_step(
+            token,
+            viewer,
             400,
-            viewer=viewer,
-            step="amount",
-            amount="",
-            left=_left(token),
             message="The form was incomplete: start the withdrawal again. Nothing was withdrawn.",
-            kind="error",
         )
     cents = int(cents_text)
     method = request.form.get("method")
@@ -526,34 +514,32 @@ def withdraw_confirm(token, viewer):
     try:
         service().step_up_finish(token, transaction, answer)
     except E.LoginFailed:
-        return page(
-            "withdraw",
-            401,
-            viewer=viewer,
-            step="amount",
-            amount="",
-            left=_left(token),
-            message="The device answer was not accepted. Nothing was withdrawn.",
-            kind="error",
+        return _amount_step(
+            token, viewer, 401, message="The device answer was not accepted. Nothing was withdrawn."
         )
     new_token = service().rotate_session(token)  # a new session id after the step-up
     try:
         service().withdraw(new_token, cents, require_fresh=True)
     except E.LimitExceeded as e:
-        resp = page(
-            "withdraw",
-            403,
-            cookie=("s", new_token),
-            viewer=viewer,
-            step="amount",
-            amount="",
-            left=_left(new_token),
-            message=_limit_message(e),
-            kind="error",
-        )
-        return resp
+        return _amount_step(new_token, viewer, 403, message=_limit_message(e), cookie=("s", new_token))
     return page(
         "withdraw", 201, cookie=("s", new_token), viewer=viewer, step="done", amount_text=h.usd(cents)
+    )
+
+
+def _amount_step(token, viewer, status=200, *, amount="", message=None, errors=None, cookie=None):
+    """The withdrawal's first page (amount), with what is left today and over 5 business days."""
+    return page(
+        "withdraw",
+        status,
+        cookie=cookie,
+        viewer=viewer,
+        step="amount",
+        amount=amount,
+        left=_left(token),
+        message=message,
+        kind="error",
+        errors=errors or {},
     )
 
 
