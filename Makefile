@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: setup test test-long bench bench-peers lint emulate demo chromium screenshots clean
+.PHONY: setup test test-long bench bench-peers lint emulate demo chromium screenshots clean pg-server
 
 setup: $(STAMP)
 
@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/micropython -c "import hashlib, framebuf, vfs; print('micropython ok')"
 	touch $(STAMP)
 
-test: $(STAMP) chromium
+test: $(STAMP) pg-server chromium
 	$(BIN)/python -m pytest -q -m "not slow" $(PYTEST_ARGS)
 
 # Debian's Chromium for the browser tests (tests/browser): installed when missing and running as root;
@@ -28,6 +28,12 @@ chromium:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium \
 			>/dev/null; \
 	fi
+
+# The login-service tests start a throwaway PostgreSQL 15 (tests/pg.py); as root, install it if missing.
+PG_BIN ?= /usr/lib/postgresql/15/bin
+pg-server:
+	@if [ ! -x $(PG_BIN)/initdb ] && [ "$$(id -u)" = 0 ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15 >/dev/null; fi
 
 test-long: $(STAMP)
 	HYPOTHESIS_PROFILE=long $(BIN)/python -m pytest -q -m "slow or not slow" $(PYTEST_ARGS)

@@ -4,7 +4,7 @@ import threading
 
 import pytest
 from picodsc.sls import InvalidCredentials, LimitExceeded
-from sls_helpers import ADDR, PASSWORD
+from sls_helpers import ADDR, PASSWORD, login_token
 
 DAY = 86400
 K = 1000 * 100
@@ -55,3 +55,19 @@ def test_two_concurrent_withdrawals_over_the_limit_exactly_one_succeeds(open_ser
     refused = next(r for r in results if isinstance(r, LimitExceeded))
     assert refused.left_cents == 20 * K
     assert svc.me(token).limits.used_day_cents == 30 * K
+
+
+def test_maintenance_from_several_processes_at_once_acts_once(open_service, alice, token_factory, clock):
+    svc = open_service()
+    svc.request_replacement(login_token(svc, "alice", alice).token, "4826")
+    info = svc.ship_replacement("alice", token_factory("0000B0B0", pin=None).serial)
+    clock.set(info.auto_activate_at - 1)  # both notices due at once
+    services = [open_service() for _ in range(4)]
+    reports = run_parallel(4, lambda i: services[i].maintenance())
+    assert sorted(n for r in reports for n in r.notices) == [
+        "alice:auto-activation-1d",
+        "alice:auto-activation-7d",
+    ]
+    clock.set(info.auto_activate_at)
+    reports = run_parallel(4, lambda i: services[i].maintenance())
+    assert [a for r in reports for a in r.activated] == ["alice"]

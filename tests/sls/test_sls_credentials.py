@@ -238,3 +238,14 @@ def test_session_timeouts_rotation_logout(svc, alice, clock):
     svc.logout(grant.token)
     with pytest.raises(SessionInvalid):
         svc.me(grant.token)
+
+
+def test_login_throttle_per_user_is_refused_like_a_wrong_password(svc, alice, clock):
+    svc.login_attempts_per_hour = 3
+    for i in range(3):
+        svc.login_password("alice", PASSWORD, address=f"198.51.100.{i}")
+    with pytest.raises(InvalidCredentials):  # right password, 4th attempt this hour from a 4th address
+        svc.login_password("alice", PASSWORD, address="198.51.100.9")
+    assert svc.user_info("alice").failures == 0  # not counted against the user
+    clock.advance(1200)  # one attempt back (3 per hour)
+    assert svc.login_password("alice", PASSWORD, address="198.51.100.9").method == "token"

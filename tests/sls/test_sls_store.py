@@ -1,6 +1,7 @@
 """Storage: migrations to head on open, one code path on SQLite and PostgreSQL, sealing at rest."""
 
 import pytest
+from picodsc.errors import PicodscError
 from picodsc.sls import Identity, Service
 from picodsc.sls import tables as T
 from sls_helpers import ADDR, PASSWORD
@@ -41,3 +42,12 @@ def test_card_cells_not_in_the_database_in_clear(svc):
         pc_hash = conn.execute(select(T.temp_passcodes.c.passcode_hash)).scalar()
     assert all(code.encode() not in blob for row in card.grid for code in row)
     assert code not in pc_hash and pc_hash.startswith("$argon2id$")
+
+
+def test_a_sealed_database_never_gets_a_fresh_key(db_url, clock, key_file):
+    Service.open(db_url, clock=clock, key_file=key_file).close()
+    key_file.rename(key_file.with_name("elsewhere.key"))
+    with pytest.raises(PicodscError) as e:
+        Service.open(db_url, clock=clock, key_file=key_file)
+    assert "key file" in str(e.value) and "missing" in str(e.value)
+    assert not key_file.exists()

@@ -7,6 +7,11 @@ Contract: /work/wt/SLS-CONTRACT.md (coordination file). Differences and addition
 - ``CardView.activation_positions``: the two positions ``card_activate`` wants answered (a dict
   position -> code). A wrong activation answer raises ``LoginFailed`` and counts as a failed attempt.
 - Dataclasses live in :mod:`picodsc.sls.views` and are re-exported here and by ``picodsc.sls``.
+- Bad serials raise ``InvalidInput("serial", ...)``; a PIN the policy refuses, ``InvalidInput("pin", ...)``.
+- ``Service.maintenance()`` sends a notice only while it is still ahead of the auto-activation (a
+  notice whose moment passed while maintenance did not run is skipped, the activation is not).
+- The per-user login throttle refuses as ``InvalidCredentials`` (not counted as a failure); the
+  per-address one raises ``Throttled``; so do token challenge requests over their rate (per serial+user).
 
 Every method takes its time from the injected clock. Errors are :mod:`picodsc.sls.errors`.
 """
@@ -19,7 +24,8 @@ from pathlib import Path
 from sqlalchemy import select, update
 
 from .. import ocra
-from ..registry import check_serial
+from ..errors import PicodscError
+from ..registry import check_serial as _check_serial
 from . import audit, lifecycle, login, sessions, throttle
 from . import credentials as C
 from . import tables as T
@@ -46,6 +52,15 @@ from .views import (  # noqa: F401  (re-exported)
     UserInfo,
     WithdrawalResult,
 )
+
+
+def check_serial(serial) -> str:
+    """The registry's serial rule (8..32 hex digits, upper-cased), as this package's InvalidInput."""
+    try:
+        return _check_serial(serial if isinstance(serial, str) else "")
+    except PicodscError as e:
+        raise InvalidInput("serial", str(e)) from None
+
 
 _ACCESS_ORDER = {"none": 0, "portal-only": 1, "full": 2}
 

@@ -97,7 +97,15 @@ class Store:
             migrate(self)
         elif not self._at_head():
             raise NotFound(f"login-service schema in {self.url} (run a command that creates it)")
-        self.sealer = Sealer(self.key_file)
+        with self.read() as conn:
+            sealed = conn.execute(select(T.meta.c.name).limit(1)).first() is not None
+        missing = None
+        if sealed:  # a database holding sealed values needs *its* key file, never a fresh one
+            missing = (
+                f"cannot decrypt {self.url}: its key file {self.key_file} is missing "
+                f"(restore it, or point {KEY_ENV} at it)"
+            )
+        self.sealer = Sealer(self.key_file, missing=missing)
         self._keys = self._load_keys()
 
     def close(self):
