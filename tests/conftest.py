@@ -37,3 +37,19 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture
 def device_port(request):
     return request.config.getoption("--device")
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    """A throwaway PostgreSQL 15 cluster for the whole session (tests/pg.py); skips with one line when
+    the binaries are missing, unless PICODSC_REQUIRE_PG=1 (then fails)."""
+    import pg
+
+    reason = pg.skip_reason()
+    if reason:
+        if pg.required():
+            pytest.fail(f"{reason} (and {pg.REQUIRE_ENV}=1)")
+        pytest.skip(reason)
+    cluster = pg.PgCluster()
+    yield cluster
+    cluster.stop()

@@ -25,6 +25,7 @@ Errors are :class:`OcraError`: both a ``ValueError`` (the contract in docs/DESIG
 :class:`picodsc.errors.UsageError`. Messages name the problem, never the key, PIN or PIN hash.
 """
 
+import functools
 import hashlib
 import hmac
 import string
@@ -107,6 +108,11 @@ def parse_suite(text):
         return text
     if not isinstance(text, str):
         _fail(f"OCRA suite must be a string, not {type(text).__name__}")
+    return _parse_suite(text)
+
+
+@functools.lru_cache(maxsize=64)  # a server sees a handful of suites, parsed on every verification
+def _parse_suite(text):
     parts = text.split(":")
     if len(parts) != 3:
         _fail(f"malformed OCRA suite {text!r}: expected 'OCRA-1:<crypto function>:<data input>'")

@@ -117,7 +117,7 @@ class Verifier:
         On success the stored PIN hash is replaced, in the same transaction. Counts like a verify.
         """
         check_pin(new_pin)
-        suite = parse_suite(self.registry.load(serial).suite)
+        suite = parse_suite(self.registry.suite_of(serial))
         if suite.pin_hash_name is None:
             raise UsageError(f"suite {suite.text} uses no PIN")
         return self._check(serial, challenge, response, new_pin_hash=pin_hash(suite, new_pin))
@@ -126,7 +126,7 @@ class Verifier:
         reg = self.registry
         serial = check_serial(serial)
         challenge, response = challenge.strip(), response.strip()
-        suite = parse_suite(reg.load(serial).suite)  # validate arguments before any write
+        suite = parse_suite(reg.suite_of(serial))  # validate arguments before any write
         check_challenge(suite, challenge)
         check_response(suite, response)
         with reg.transaction() as db:

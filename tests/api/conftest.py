@@ -1,24 +1,10 @@
-"""Fixtures of the API tests: a real `picodsc serve` (gunicorn) on a free loopback port, a PostgreSQL
-cluster (tests/pg.py), and a small HTTP client over http.client."""
+"""Fixtures of the API tests: a real `picodsc serve` (gunicorn) on a free loopback port (tests/api/
+api_server.py). The PostgreSQL cluster is `pg_cluster` of tests/conftest.py."""
 
 import os
 
 import pytest
 from api_server import Server
-
-
-@pytest.fixture(scope="session")
-def api_pg_cluster():
-    import pg  # tests/pg.py (i11-domain's throwaway cluster)
-
-    reason = pg.skip_reason()
-    if reason:
-        if pg.required():
-            pytest.fail(f"{reason} (and {pg.REQUIRE_ENV}=1)")
-        pytest.skip(reason)
-    cluster = pg.PgCluster()
-    yield cluster
-    cluster.stop()
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ NOW = T0 + 600
 def database(request, tmp_path):
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'sls.sqlite3'}"
-    return request.getfixturevalue("api_pg_cluster").create_database()
+    return request.getfixturevalue("pg_cluster").create_database()
 
 
 def test_parallel_wrong_logins_lock_exactly(database, tmp_path, testing_env, start_server):
