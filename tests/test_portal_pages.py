@@ -523,3 +523,20 @@ def test_replacement_pin_checks_and_estimate():
     )
     r = b.post("/security/replacement", {"pin": "4071", "pin_confirm": "4071"})
     assert r.status_code == 200 and "Jun 27, 2026 16:26 EDT" in r.text
+
+
+def test_a_refusal_after_the_step_up_still_hands_over_the_rotated_session():
+    b = logged_in(step_up_start=PROMPT, rotate_session="R" * 43, withdraw=E.AccessDenied("step-up needed"))
+    b.post("/withdraw", {"amount": "10"})
+    r = b.post(
+        "/withdraw/confirm",
+        {"transaction": PROMPT.transaction, "amount_cents": "1000", "method": "token", "answer": "11112222"},
+    )
+    assert r.status_code == 403 and banner(r.text) == "Refused: step-up needed. Nothing was withdrawn."
+    assert b.cookie() == "s:" + "R" * 43
+
+
+def test_an_unexpected_refusal_is_a_page_not_a_500():
+    b = logged_in(card_view=E.Conflict("no card for this user"))
+    r = b.get("/card")
+    assert r.status_code == 409 and "no card for this user. Nothing was changed." in r.text

@@ -10,6 +10,7 @@ import os
 
 from flask import Blueprint, current_app, make_response, redirect, render_template, request, url_for
 
+from ..errors import PicodscError
 from ..sls import errors as E
 from ..sls.users import user_name_rule
 from . import cards
@@ -109,7 +110,7 @@ def _domain_error(e, viewer=None):
             viewer=viewer,
             heading="Too many attempts",
             reason=f"Too many attempts from your address. Try again in {e.retry_after} seconds.",
-            link_url=url_for("portal.login"),
+            link_url=url_for("portal.home" if viewer else "portal.login"),
             link_text="Back",
         )
         resp.headers["Retry-After"] = str(e.retry_after)
@@ -119,9 +120,9 @@ def _domain_error(e, viewer=None):
     raise e
 
 
-@bp.errorhandler(E.SlsError)
+@bp.errorhandler(PicodscError)
 def _unexpected_domain_error(e):
-    """A domain refusal no page handles itself: a clear page, never a 500 (its message carries no secret)."""
+    """A refusal no page handles itself: a clear page, never a 500 (its message carries no secret)."""
     if isinstance(e, (E.SessionInvalid, E.Throttled, E.AccessDenied)):
         return _domain_error(e)
     status = 404 if isinstance(e, E.NotFound) else 409 if isinstance(e, E.Conflict) else 400
@@ -129,7 +130,7 @@ def _unexpected_domain_error(e):
         "error",
         status,
         heading="Not done",
-        reason=f"{e} Nothing was changed.",
+        reason=f"{str(e).rstrip('.')}. Nothing was changed.",
         link_url=url_for("portal.home"),
         link_text="Back to home",
     )
@@ -144,8 +145,8 @@ def restricted(viewer, reason=None):
         heading="Portal-only access" if portal_only else "Not available",
         reason=PORTAL_ONLY_REASON if portal_only else (reason or "This page is not available to you."),
         todo=PORTAL_ONLY_TODO if portal_only else None,
-        link_url=url_for("portal.card"),
-        link_text="Go to your security code card",
+        link_url=url_for("portal.card" if portal_only else "portal.home"),
+        link_text="Go to your security code card" if portal_only else "Back to home",
     )
 
 
@@ -522,6 +523,9 @@ def withdraw_confirm(token, viewer):
         service().withdraw(new_token, cents, require_fresh=True)
     except E.LimitExceeded as e:
         return _amount_step(new_token, viewer, 403, message=_limit_message(e), cookie=("s", new_token))
+    except (E.AccessDenied, E.Conflict, E.InvalidInput) as e:  # the new cookie must reach the browser
+        message = f"Refused: {str(e).rstrip('.')}. Nothing was withdrawn."
+        return _amount_step(new_token, viewer, 403, message=message, cookie=("s", new_token))
     return page(
         "withdraw", 201, cookie=("s", new_token), viewer=viewer, step="done", amount_text=h.usd(cents)
     )
