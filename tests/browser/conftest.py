@@ -156,8 +156,10 @@ class Portal:
         self.service.close()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def portal(tmp_path_factory):
+    """One server for all browser tests (users are new in each test; a test that moves the clock
+    moves it back)."""
     need_browser()
     p = Portal(tmp_path_factory.mktemp("portal"))
     yield p

@@ -72,15 +72,15 @@ LOGIN_CASES = [
 ]
 
 
-@pytest.mark.parametrize("form, field, status, message", LOGIN_CASES)
-def test_login_form(page, portal, form, field, status, message):
+def test_login_form(page, portal):
     page.goto(portal.base + "/login")
     before = portal.snapshot()
-    for name, value in form.items():
-        fill(page, name, value)
-    assert submit(page, "Log in") == status
-    assert field_error(page, field) == message
-    no_markup_from_input(page)
+    for form, field, status, message in LOGIN_CASES:
+        for name, value in form.items():
+            fill(page, name, value)
+        assert submit(page, "Log in") == status, form
+        assert field_error(page, field) == message
+        no_markup_from_input(page)
     assert portal.snapshot() == before
 
 
@@ -125,27 +125,27 @@ def logged_in(page, portal, make_user):
 AMOUNT = "Type an amount in USD like 2500 or 2500.50 (digits only, no separators)."
 
 
-@pytest.mark.parametrize(
-    "value, message",
-    [
-        ("1,000", AMOUNT),
-        ("١٠٠", AMOUNT),
-        (" 100", AMOUNT),
-        ("12.345", AMOUNT),
-        ("<b>1</b>", AMOUNT),
-        ("-5", AMOUNT),
-        ("", "Enter your amount."),
-        ("0", "The amount must be more than zero."),
-        (OVER_LONG, "Too long: the amount has at most 20 characters."),
-    ],
-)
-def test_withdraw_form(page, portal, logged_in, value, message):
+AMOUNT_CASES = [
+    ("1,000", AMOUNT),
+    ("١٠٠", AMOUNT),
+    (" 100", AMOUNT),
+    ("12.345", AMOUNT),
+    ("<b>1</b>", AMOUNT),
+    ("-5", AMOUNT),
+    ("", "Enter your amount."),
+    ("0", "The amount must be more than zero."),
+    (OVER_LONG, "Too long: the amount has at most 20 characters."),
+]
+
+
+def test_withdraw_form(page, portal, logged_in):
     page.goto(portal.base + "/withdraw")
     before = portal.snapshot()
-    fill(page, "amount", value)
-    assert submit(page, "Continue") == 400
-    assert field_error(page, "amount") == message
-    no_markup_from_input(page)
+    for value, message in AMOUNT_CASES:
+        fill(page, "amount", value)
+        assert submit(page, "Continue") == 400, value
+        assert field_error(page, "amount") == message
+        no_markup_from_input(page)
     assert portal.snapshot() == before
 
 

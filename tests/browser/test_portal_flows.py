@@ -4,6 +4,7 @@
 
 import re
 
+from playwright.sync_api import expect
 from test_portal_e2e import log_in_with_token
 from test_portal_rules import log_in_with_passcode
 
@@ -123,12 +124,14 @@ def test_opt_out_and_in_by_the_primary_user_only(page, context, portal, make_use
 def test_keyboard_only_login(page, portal, make_user):
     u = make_user()
     page.goto(portal.base + "/login")
-    page.keyboard.type(u.name)  # the user name field has the focus
+    expect(page.locator("input[name=username]")).to_be_focused()  # autofocus: type at once
+    page.keyboard.type(u.name)
     page.keyboard.press("Tab")
     page.keyboard.type(u.password)
     page.keyboard.press("Enter")
     challenge = page.locator("#challenge").inner_text()
-    page.keyboard.type(u.token.respond(challenge))  # the answer field has the focus
+    expect(page.locator("input[name=answer]")).to_be_focused()
+    page.keyboard.type(u.token.respond(challenge))
     page.keyboard.press("Enter")
     page.wait_for_url(portal.base + "/")
     page.keyboard.press("Tab")  # every control is reachable: links and buttons, in order
