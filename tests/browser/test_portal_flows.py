@@ -162,3 +162,21 @@ def test_pages_fit_a_phone_width(browser, portal, make_user):
             assert page.evaluate("document.documentElement.scrollWidth") <= 360, path
     finally:
         ctx.close()
+
+
+def test_a_withdrawal_over_the_limit_is_refused_naming_the_limit(page, portal, make_user):
+    u = make_user(suite=DSC)  # a DSC: 1M USD a day, 1.5M over 5 business days
+    log_in_with_token(page, portal, u)
+    assert page.locator("#credential").inner_text() == "Digital Security Card (token)"
+    page.goto(portal.base + "/withdraw")
+    page.fill("input[name=amount]", "1000000.01")
+    page.click("button:has-text('Continue')")
+    page.fill("input[name=answer]", u.token.respond(page.locator("#challenge").inner_text()))
+    before = portal.snapshot()
+    page.click("button:has-text('Confirm withdrawal')")
+    assert page.locator(".banner.error").inner_text() == (
+        "Refused: the Digital Security Card limit allows 1,000,000.00 USD per day; "
+        "1,000,000.00 USD is left. Nothing was withdrawn."
+    )
+    after = portal.snapshot()
+    assert after["withdrawals"] == before["withdrawals"]
