@@ -1,4 +1,4 @@
-"""`make demo` (python -m picodsc.portal_demo) on a pseudo-terminal: it sets everything up, prints what
+"""`make demo` (python -m picodsc.cli.portal_demo) on a pseudo-terminal: it sets everything up, prints what
 to type, serves the portal on the loopback address (plain-HTTP cookie there only), the printed user
 name and password pass the login's first step and get the token's challenge; `q` stops everything;
 a second run goes on with the same user and token."""
@@ -33,7 +33,7 @@ class Demo:
                 [
                     sys.executable,
                     "-m",
-                    "picodsc.portal_demo",
+                    "picodsc.cli.portal_demo",
                     "--dir",
                     str(directory),
                     "--bind",

@@ -1,6 +1,6 @@
 """`make demo`: the whole Secure Login System on one laptop — portal in the browser, token in the terminal.
 
-    python -m picodsc.portal_demo [--bind 127.0.0.1:8000] [--dir DIR]
+    python -m picodsc.cli.portal_demo [--bind 127.0.0.1:8000] [--dir DIR]   (the command: cli/portal_demo.py)
 
 First run (or when its files are gone): a demo database, an emulated token seeded the way a vendor
 seeds a token (the secret goes into the token's flash configuration, its RFC 6030 PSKC seed file is
@@ -166,34 +166,3 @@ def run(bind=DEFAULT_BIND, directory=None, echo=print):
                 server.wait()
             log.close()
     echo(f"demo stopped; run `make demo` again to continue with the same user and token ({d}).")
-
-
-def main(argv=None):
-    import click
-
-    @click.command(help=__doc__.split("\n\n")[0])
-    @click.option("--bind", default=DEFAULT_BIND, show_default=True, help="HOST:PORT (loopback only)")
-    @click.option(
-        "--dir",
-        "directory",
-        type=click.Path(file_okay=False),
-        default=None,
-        help="demo files (default: portal-demo in the user data directory)",
-    )
-    def command(bind, directory):
-        run(bind, directory, echo=click.echo)
-
-    try:
-        command.main(args=argv, prog_name="picodsc-demo", standalone_mode=False)
-    except click.ClickException as e:
-        click.echo(f"error: {e.format_message()}", err=True)
-        sys.exit(2)
-    except PicodscError as e:
-        click.echo(f"error: {e}", err=True)
-        sys.exit(e.exit_code)
-    except (click.exceptions.Abort, KeyboardInterrupt):
-        sys.exit(130)
-
-
-if __name__ == "__main__":
-    main()
