@@ -37,7 +37,7 @@ PORTAL_ONLY_REASON = (
 )
 PORTAL_ONLY_TODO = (
     "Print or save your online security code card and activate it: it gives full access to the "
-    "portal and trading for 21 days. Or reactivate your own device once you have it again."
+    "portal and trading for 21 days. If you cannot, call your Client Services Center."
 )
 
 
