@@ -700,7 +700,7 @@ def sls(token, viewer):
             participating=participating,
             primary=False,
             kind="error",
-            message=str(e),
+            message=str(e)[:1].upper() + str(e)[1:] + ".",
         )
     return page(
         "sls",
