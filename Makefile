@@ -38,7 +38,7 @@ pg-server:
 test-long: $(STAMP)
 	HYPOTHESIS_PROFILE=long $(BIN)/python -m pytest -q -m "slow or not slow" $(PYTEST_ARGS)
 
-bench: $(STAMP)
+bench: $(STAMP) pg-server
 	$(BIN)/python -m bench
 
 # The peer of the login service's bench: privacyIDEA 3.14 in its own venv (its unpinned dependencies

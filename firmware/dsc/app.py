@@ -1,7 +1,7 @@
 # The token: one state machine over a keypad, a display and the configuration.
 #
 #   OFF --PRESS--> PIN --OK(4 digits)--> CHALLENGE --OK(Q digits)--> RESPONSE --30 s--> OFF
-#   (unprovisioned: OFF --PRESS--> UNPROVISIONED; corrupt configuration: OFF --PRESS--> BROKEN)
+#   (unprovisioned: OFF --PRESS--> UNPROVISIONED; config error: OFF --PRESS--> CONFIG_ERROR)
 #   PRESS while on -> OFF; 30 s without a key at a prompt -> OFF.
 #   DEL held + PRESS held 3 s (WIPE_HOLD) -> WIPE_CONFIRM --OK--> wipe -> UNPROVISIONED.
 #
@@ -23,7 +23,7 @@ PIN = const(1)
 CHALLENGE = const(2)
 RESPONSE = const(3)
 UNPROVISIONED = const(4)
-BROKEN = const(5)
+CONFIG_ERROR = const(5)
 WIPE_HOLD = const(6)
 WIPE_CONFIRM = const(7)
 
@@ -155,7 +155,7 @@ class Token:
 
     def _power_on(self):
         if self.cfg is None:
-            self.show_message(BROKEN if self.error else UNPROVISIONED)
+            self.show_message(CONFIG_ERROR if self.error else UNPROVISIONED)
         elif self.pin is not None:
             self._enter(PIN, self.pin)
         else:
@@ -181,7 +181,7 @@ class Token:
         self.state = state
 
     def show_message(self, state):
-        """Draw the UNPROVISIONED or BROKEN screen (the display's power is the caller's)."""
+        """Draw the UNPROVISIONED or CONFIG_ERROR screen (the display's power is the caller's)."""
         d = self.display
         d.clear()
         if state == UNPROVISIONED:

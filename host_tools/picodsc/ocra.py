@@ -21,8 +21,8 @@ Decisions where RFC 6287 leaves room:
   is exactly ``nnn`` bytes; ``pin_hash`` is exactly the P hash's digest size.
 * An input the suite needs is required; an input it does not declare is refused.
 
-Errors are :class:`OcraError`: both a ``ValueError`` (the contract in docs/DESIGN.md) and a
-:class:`picodsc.errors.UsageError`. Messages name the problem, never the key, PIN or PIN hash.
+Errors are :class:`OcraError`, a :class:`picodsc.errors.InvalidInput` (so a ``ValueError``).
+Messages name the problem, never the key, PIN or PIN hash.
 """
 
 import functools
@@ -30,8 +30,9 @@ import hashlib
 import hmac
 import string
 from dataclasses import dataclass
+from typing import TypeAlias
 
-from .errors import UsageError
+from .errors import InvalidInput
 
 __all__ = ["OcraError", "Suite", "parse_suite", "pin_hash", "compute", "Prepared", "DEFAULT_SUITE"]
 
@@ -51,7 +52,7 @@ _MAX_U64 = (1 << 64) - 1
 _MIN_QUESTION = 4
 
 
-class OcraError(UsageError, ValueError):
+class OcraError(InvalidInput):
     """Malformed suite or bad input to an OCRA computation."""
 
 
@@ -70,20 +71,24 @@ class Suite:
     time_step: int | None = None  # seconds
 
     @classmethod
-    def parse(cls, text):
+    def parse(cls, text: "str | Suite") -> "Suite":
         return parse_suite(text)
 
     @property
-    def key_size(self):
+    def key_size(self) -> int:
         """Key length (bytes) a token provisioned with this suite uses: the hash's output size."""
         return _HASHES[self.hash_name][1]
 
     @property
-    def pin_hash_size(self):
+    def pin_hash_size(self) -> int | None:
         return _HASHES[self.pin_hash_name][1] if self.pin_hash_name else None
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.text
+
+
+SuiteLike: TypeAlias = str | Suite
+Bytes: TypeAlias = bytes | bytearray | memoryview
 
 
 def _fail(msg):
@@ -102,7 +107,7 @@ def _parse_number(digits, where, text):
     return int(digits)
 
 
-def parse_suite(text):
+def parse_suite(text: SuiteLike) -> Suite:
     """Parse an OCRA suite string into a :class:`Suite`; :class:`OcraError` if malformed."""
     if isinstance(text, Suite):
         return text
@@ -174,14 +179,18 @@ def _parse_suite(text):
     return Suite(text, hash_name, digits, counter, q[1], qlen, pin_name, session, step)
 
 
-def pin_hash(suite, pin):
+def pin_hash(suite: SuiteLike, pin: str) -> bytes:
     """The P input for ``pin`` (a string): its digest with the suite's PIN hash (UTF-8 encoded)."""
     suite = parse_suite(suite)
     if suite.pin_hash_name is None:
         _fail(f"suite {suite.text!r} has no PIN (P) field")
     if not isinstance(pin, str) or not pin:
         _fail("PIN must be a non-empty string")
-    return _HASHES[suite.pin_hash_name][0](pin.encode("utf-8")).digest()
+    try:
+        data = pin.encode("utf-8")
+    except UnicodeEncodeError:  # e.g. undecodable argv bytes; the codec's message would show the PIN
+        _fail("PIN must be text (UTF-8)")
+    return _HASHES[suite.pin_hash_name][0](data).digest()
 
 
 def _question_bytes(suite, question):
@@ -259,7 +268,8 @@ def _check_key(key):
     return key
 
 
-def data_input(suite, question, counter=None, pin_hash=None, session=None, timestamp=None):
+def data_input(suite: SuiteLike, question: str, counter: int | None = None, pin_hash: Bytes | None = None,
+               session: Bytes | None = None, timestamp: int | None = None) -> bytes:
     """The OCRA message (suite text, 0x00, C, Q, P, S, T) for these inputs; validates them."""
     suite = parse_suite(suite)
     parts = [suite.text.encode("ascii"), b"\0"]
@@ -272,7 +282,8 @@ def data_input(suite, question, counter=None, pin_hash=None, session=None, times
     return b"".join(parts)
 
 
-def compute(suite, key, question, counter=None, pin_hash=None, session=None, timestamp=None):
+def compute(suite: SuiteLike, key: Bytes, question: str, counter: int | None = None,
+            pin_hash: Bytes | None = None, session: Bytes | None = None, timestamp: int | None = None) -> str:
     """The OCRA response (string of ``suite.digits`` digits, or full HMAC hex for truncation 0)."""
     suite = parse_suite(suite)
     key = _check_key(key)
@@ -305,7 +316,8 @@ class Prepared:
 
     __slots__ = ("suite", "_inner", "_outer", "_tail")
 
-    def __init__(self, suite, key, pin_hash=None, session=None):
+    def __init__(self, suite: SuiteLike, key: Bytes, pin_hash: Bytes | None = None,
+                 session: Bytes | None = None) -> None:
         suite = parse_suite(suite)
         key = _check_key(key)
         self.suite = suite
@@ -336,14 +348,15 @@ class Prepared:
         outer.update(inner.digest())
         return _truncate(self.suite, outer.digest())
 
-    def response(self, question, counter=None, timestamp=None):
+    def response(self, question: str, counter: int | None = None, timestamp: int | None = None) -> str:
         """The response to ``question`` (arguments as :func:`compute`)."""
         rest = self._rest(question, timestamp)
         if _check_present(self.suite.counter, counter, "counter", "C"):
             return self._response(_u64(counter, "counter") + rest)
         return self._response(rest)
 
-    def match(self, question, response, counter=None, window=1, timestamp=None):
+    def match(self, question: str, response: str, counter: int | None = None, window: int = 1,
+              timestamp: int | None = None) -> int | None:
         """The counter value (0 without C) whose response equals ``response``, else None.
 
         Every candidate in ``[counter, counter + window)`` is compared in constant time and the loop

@@ -14,14 +14,15 @@ from pskc import PSKC
 
 from .errors import PicodscError
 from .ocra import parse_suite
+from .registry import TokenRecord
 
 OCRA_ALGORITHM = "urn:ietf:params:xml:ns:keyprov:pskc:ocra"
 MANUFACTURER = "picodsc"
 _ENCODINGS = {"N": "DECIMAL", "A": "ALPHANUMERIC", "H": "HEXADECIMAL"}
 
 
-def build(token):
-    """The PSKC document for a registry :class:`~picodsc.registry.Token`, as bytes."""
+def build(token: TokenRecord) -> bytes:
+    """The PSKC document for a registry :class:`~picodsc.registry.TokenRecord`, as bytes."""
     suite = parse_suite(token.suite)
     pskc = PSKC()
     fields = dict(
@@ -40,7 +41,7 @@ def build(token):
     return out.getvalue()
 
 
-def write_private(path, data):
+def write_private(path: str | os.PathLike, data: bytes) -> None:
     """Write ``data`` to ``path`` with mode 0600 (also when replacing a file)."""
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o600)

@@ -18,13 +18,14 @@ import re
 import sqlite3
 import stat
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from .errors import PicodscError, UsageError
+from .errors import AlreadyRegistered, InvalidInput, KeyFileError, RegistryError, UnknownToken
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS tokens (
@@ -50,20 +51,20 @@ _SEAL_VERSION = b"\x01"
 # every commit. The database is never corrupted and survives a crash of the process; an OS crash or
 # power loss can roll back the last commits (consumed challenges, failure counts). Their effect is
 # bounded: a challenge is refused CHALLENGE_TTL (120 s) after issue whatever its used flag says. The
-# fsync per verification was ~95% of its cost (see SECURITY.md, "Registry durability").
+# fsync per verification was ~95% of its cost (see SECURITY.md, "Durability on SQLite").
 SYNCHRONOUS = "NORMAL"
 SCHEMA_VERSION = 1
 _SERIAL_RE = re.compile(r"[0-9A-F]{8,32}")
 _TABLES = {"tokens", "challenges"}
 
 
-def shown(value, limit=40):
+def shown(value: object, limit: int = 40) -> str:
     """``repr(value)`` for an error message, cut to ``limit`` characters (user input can be huge)."""
     text = repr(value)
     return text if len(text) <= limit else text[: limit - 4] + "...'"
 
 
-def now():
+def now() -> float:
     """Epoch seconds; ``PICODSC_NOW`` overrides it (a testing hook for expiry and lockout)."""
     fake = os.environ.get("PICODSC_NOW")
     if fake:
@@ -72,12 +73,12 @@ def now():
         except ValueError:
             t = math.nan
         if not math.isfinite(t):  # nan would compare false everywhere (e.g. with locked_until)
-            raise UsageError("PICODSC_NOW must be epoch seconds")
+            raise InvalidInput("PICODSC_NOW must be epoch seconds", field="PICODSC_NOW")
         return t
     return time.time()
 
 
-def default_registry_path():
+def default_registry_path() -> Path:
     env = os.environ.get("PICODSC_REGISTRY")
     if env:
         return Path(env)
@@ -86,15 +87,16 @@ def default_registry_path():
     return Path(platformdirs.user_data_dir("picodsc")) / "registry.sqlite3"
 
 
-def default_key_file(registry_path):
+def default_key_file(registry_path: str | os.PathLike) -> Path:
     env = os.environ.get("PICODSC_KEY_FILE")
     return Path(env) if env else Path(registry_path).with_name("picodsc.key")
 
 
-def check_serial(serial):
+def check_serial(serial: str | None) -> str:
+    """The serial in canonical form (upper-case hex); InvalidInput unless 8..32 hex digits."""
     s = (serial or "").strip().upper()
     if not _SERIAL_RE.fullmatch(s):
-        raise UsageError(f"bad serial {shown(serial)}: expected 8..32 hex digits")
+        raise InvalidInput(f"bad serial {shown(serial)}: expected 8..32 hex digits", field="serial")
     return s
 
 
@@ -105,39 +107,38 @@ class Sealer:
     registry that already holds sealed values needs *its* key, never a fresh one).
     """
 
-    def __init__(self, key_file, missing=None):
+    def __init__(self, key_file: str | os.PathLike, missing: str | None = None) -> None:
         self.path = Path(key_file)
         self._missing = missing
         self._aead = AESGCM(self._load_or_create())
 
-    def _load_or_create(self):
+    def _load_or_create(self) -> bytes:
         try:
             # O_NONBLOCK: a FIFO planted at the path must not hang us (no effect on a regular file).
             fd = os.open(self.path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
         except FileNotFoundError:
             if self._missing:
-                raise PicodscError(self._missing) from None
+                raise KeyFileError(self._missing, self.path) from None
             return self._create()
         except OSError as e:
-            raise PicodscError(f"cannot open key file {self.path}: {e.strerror}") from None
+            raise KeyFileError(f"cannot open key file {self.path}: {e.strerror}", self.path) from None
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
             os.close(fd)
-            raise PicodscError(f"key file {self.path} is not a regular file")
+            raise KeyFileError(f"key file {self.path} is not a regular file", self.path)
         with os.fdopen(fd, "rb") as f:
             if st.st_mode & 0o077:
-                raise PicodscError(
+                raise KeyFileError(
                     f"key file {self.path} has loose permissions ({stat.S_IMODE(st.st_mode):04o}); "
-                    f"run `chmod 600 {self.path}`"
-                )
+                    f"run `chmod 600 {self.path}`", self.path)
             if hasattr(os, "getuid") and st.st_uid != os.getuid():
-                raise PicodscError(f"key file {self.path} is not owned by the current user")
+                raise KeyFileError(f"key file {self.path} is not owned by the current user", self.path)
             key = f.read(64)
         if len(key) != 32:
-            raise PicodscError(f"key file {self.path} is not a 32-byte AES key")
+            raise KeyFileError(f"key file {self.path} is not a 32-byte AES key", self.path)
         return key
 
-    def _create(self):
+    def _create(self) -> bytes:
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         key = AESGCM.generate_key(bit_length=256)
         try:
@@ -151,36 +152,38 @@ class Sealer:
         return key
 
     @staticmethod
-    def _aad(serial, field):
+    def _aad(serial: str, field: str) -> bytes:
         return f"picodsc:{serial}:{field}".encode()
 
-    def seal(self, serial, field, data):
+    def seal(self, serial: str, field: str, data: bytes) -> bytes:
         nonce = os.urandom(12)
         return _SEAL_VERSION + nonce + self._aead.encrypt(nonce, bytes(data), self._aad(serial, field))
 
-    def open(self, serial, field, blob):
+    def open(self, serial: str, field: str, blob: bytes | None) -> bytes:
         if not blob or blob[:1] != _SEAL_VERSION:
-            raise PicodscError(f"registry entry {serial} is damaged")
+            raise RegistryError(f"registry entry {serial} is damaged", None)
         try:
             return self._aead.decrypt(blob[1:13], blob[13:], self._aad(serial, field))
         except InvalidTag:
-            raise PicodscError(
-                f"cannot decrypt the {field} of {serial}: wrong key file or tampered registry"
+            raise KeyFileError(
+                f"cannot decrypt the {field} of {serial}: wrong key file or tampered registry", self.path
             ) from None
 
 
 @dataclass
-class Token:
+class TokenRecord:
+    """A token's row in the registry, decrypted (the firmware's state machine is ``dsc.app.Token``)."""
+
     serial: str
     suite: str
     secret: bytes
     pin_hash: bytes | None
     counter: int
-    failures: list
+    failures: list[float]  # epoch times of the current run of consecutive failures
     locked_until: float | None
 
-    def __repr__(self):  # never show the secret or PIN hash
-        return f"Token(serial={self.serial!r}, suite={self.suite!r}, counter={self.counter})"
+    def __repr__(self) -> str:  # never show the secret or PIN hash
+        return f"TokenRecord(serial={self.serial!r}, suite={self.suite!r}, counter={self.counter})"
 
 
 class Registry:
@@ -191,28 +194,30 @@ class Registry:
     refused, never changed.
     """
 
-    def __init__(self, path=None, key_file=None, clock=now, timeout=60.0, create=True):
+    def __init__(self, path: str | os.PathLike | None = None, key_file: str | os.PathLike | None = None,
+                 clock: Callable[[], float] = now, timeout: float = 60.0, create: bool = True) -> None:
         self.path = Path(path) if path else default_registry_path()
         self.key_file = Path(key_file) if key_file else default_key_file(self.path)
         self.clock = clock
-        self._sealer = None
+        self._sealer: Sealer | None = None
         self._timeout = timeout
         if not create:
             self._check_exists()
         self._db = self._connect()
 
-    def _check_exists(self):
+    def _check_exists(self) -> None:
         try:
             size = self.path.stat().st_size
         except FileNotFoundError:
-            raise PicodscError(f"no registry at {self.path} (--registry / PICODSC_REGISTRY; "
-                               "`picodsc provision` creates one)") from None
+            raise RegistryError(f"no registry at {self.path} (--registry / PICODSC_REGISTRY; "
+                                "`picodsc provision` creates one)", self.path) from None
         except OSError as e:
-            raise PicodscError(f"cannot open registry {self.path}: {e.strerror}") from None
+            raise RegistryError(f"cannot open registry {self.path}: {e.strerror}", self.path) from None
         if size == 0:
-            raise PicodscError(f"registry {self.path} is empty (truncated?): restore it from a backup")
+            raise RegistryError(f"registry {self.path} is empty (truncated?): restore it from a backup",
+                                self.path)
 
-    def _connect(self):
+    def _connect(self) -> sqlite3.Connection:
         old_umask = os.umask(0o077)  # the database and its -wal/-shm files: owner only
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -221,10 +226,12 @@ class Registry:
             tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")
                       if not r[0].startswith("sqlite_")}  # SQLite's own (ANALYZE's sqlite_stat1, ...)
             if version > SCHEMA_VERSION:
-                raise PicodscError(f"registry {self.path} is from a newer picodsc (schema {version})")
+                raise RegistryError(f"registry {self.path} is from a newer picodsc (schema {version})",
+                                    self.path)
             if tables - _TABLES or (version == SCHEMA_VERSION and tables != _TABLES):
                 db.close()
-                raise PicodscError(f"{self.path} is not a picodsc registry (other tables): not touched")
+                raise RegistryError(f"{self.path} is not a picodsc registry (other tables): not touched",
+                                    self.path)
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA foreign_keys=ON")
             db.execute(f"PRAGMA synchronous={SYNCHRONOUS}")
@@ -235,15 +242,16 @@ class Registry:
                             db.execute(stmt)
                     db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
         except sqlite3.Error as e:
-            raise PicodscError(f"cannot open registry {self.path}: {e}") from None
+            raise RegistryError(f"cannot open registry {self.path}: {e}", self.path) from None
         except OSError as e:
-            raise PicodscError(f"cannot open registry {self.path}: {e.strerror}") from None
+            raise RegistryError(f"cannot open registry {self.path}: {e.strerror}", self.path) from None
         finally:
             os.umask(old_umask)
         return db
 
     @property
-    def sealer(self):
+    def sealer(self) -> Sealer:
+        """The key file's AES-GCM sealer, loaded (or created) on first use."""
         if self._sealer is None:
             missing = None
             if self._db.execute("SELECT 1 FROM tokens LIMIT 1").fetchone():
@@ -252,26 +260,32 @@ class Registry:
             self._sealer = Sealer(self.key_file, missing=missing)
         return self._sealer
 
-    def close(self):
+    def check_key_file(self) -> None:
+        """Load (or create) the key file now: its problems surface before a token is touched."""
+        self.sealer  # noqa: B018 (loads it)
+
+    def close(self) -> None:
         self._db.close()
 
-    def __enter__(self):
+    def __enter__(self) -> "Registry":
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     @contextlib.contextmanager
-    def transaction(self):
+    def transaction(self) -> Iterator[sqlite3.Connection]:
         """``BEGIN IMMEDIATE`` ... ``COMMIT`` (rollback on error): one writer at a time."""
         try:
             with _immediate(self._db):
                 yield self._db
         except sqlite3.OperationalError as e:
-            raise PicodscError(f"registry {self.path} is busy or unwritable: {e}") from None
+            raise RegistryError(f"registry {self.path} is busy or unwritable: {e}", self.path) from None
 
     # -- tokens ----------------------------------------------------------------------------------
-    def add_token(self, serial, suite, secret, pin_hash=None, counter=0, replace=False):
+    def add_token(self, serial: str, suite: str, secret: bytes, pin_hash: bytes | None = None,
+                  counter: int = 0, replace: bool = False) -> None:
+        """Record a token (sealing its secret and PIN hash); AlreadyRegistered unless ``replace``."""
         serial = check_serial(serial)
         sealer = self.sealer
         row = (serial, suite, sealer.seal(serial, "secret", secret),
@@ -280,53 +294,57 @@ class Registry:
         with self.transaction() as db:
             exists = db.execute("SELECT 1 FROM tokens WHERE serial=?", (serial,)).fetchone()
             if exists and not replace:
-                raise PicodscError(f"token {serial} is already in the registry")
+                raise AlreadyRegistered(serial)
             db.execute("DELETE FROM tokens WHERE serial=?", (serial,))
             db.execute("INSERT INTO tokens (serial, suite, secret, pin_hash, counter, created) "
                        "VALUES (?, ?, ?, ?, ?, ?)", row)
 
-    def has_token(self, serial):
+    def has_token(self, serial: str) -> bool:
         serial = check_serial(serial)
         return self._db.execute("SELECT 1 FROM tokens WHERE serial=?", (serial,)).fetchone() is not None
 
-    def serials(self):
+    def serials(self) -> list[str]:
         return [r[0] for r in self._db.execute("SELECT serial FROM tokens ORDER BY serial")]
 
-    def suite_of(self, serial):
+    def suite_of(self, serial: str) -> str:
         """The token's suite text (nothing decrypted): for checking arguments before a transaction."""
         serial = check_serial(serial)
         row = self._db.execute("SELECT suite FROM tokens WHERE serial=?", (serial,)).fetchone()
         if row is None:
-            raise PicodscError(f"unknown token {serial}")
+            raise UnknownToken(serial)
         return row[0]
 
-    def load(self, serial, db=None):
-        """The decrypted :class:`Token` (inside a transaction when ``db`` is given)."""
+    def load(self, serial: str, db: sqlite3.Connection | None = None) -> TokenRecord:
+        """The decrypted :class:`TokenRecord` (inside a transaction when ``db`` is given); UnknownToken."""
         serial = check_serial(serial)
         row = (db or self._db).execute(
             "SELECT suite, secret, pin_hash, counter, failures, locked_until FROM tokens WHERE serial=?",
             (serial,),
         ).fetchone()
         if row is None:
-            raise PicodscError(f"unknown token {serial}")
+            raise UnknownToken(serial)
         suite, secret, pin_hash, counter, failures, locked = row
         sealer = self.sealer
-        return Token(serial, suite, sealer.open(serial, "secret", secret),
+        return TokenRecord(serial, suite, sealer.open(serial, "secret", secret),
                      sealer.open(serial, "pin_hash", pin_hash) if pin_hash is not None else None,
                      counter, json.loads(failures), locked)
 
-    def save_state(self, db, token):
+    def save_state(self, db: sqlite3.Connection, token: TokenRecord) -> None:
         """Write back the mutable fields (counter, failures, lock) of ``token``."""
         db.execute("UPDATE tokens SET counter=?, failures=?, locked_until=? WHERE serial=?",
                    (token.counter, json.dumps(token.failures), token.locked_until, token.serial))
 
-    def set_pin_hash(self, db, serial, pin_hash):
+    def set_pin_hash(self, db: sqlite3.Connection, serial: str, pin_hash: bytes) -> None:
         db.execute("UPDATE tokens SET pin_hash=? WHERE serial=?",
                    (self.sealer.seal(serial, "pin_hash", pin_hash), serial))
 
     # -- challenges -----------------------------------------------------------------------------
-    def add_challenge(self, db, serial, challenge, issued, purge_before):
-        db.execute("DELETE FROM challenges WHERE issued < ?", (purge_before,))
+    def add_challenge(self, db: sqlite3.Connection, serial: str, challenge: str, issued: float,
+                      purge_before: float) -> bool:
+        """Record a pending challenge (purging unused ones issued before ``purge_before``); False if
+        taken. Used challenges are never purged: a used challenge is never drawn (or accepted) again for
+        the serial, so an observed (challenge, response) pair cannot replay after any delay."""
+        db.execute("DELETE FROM challenges WHERE issued < ? AND used = 0", (purge_before,))
         try:
             db.execute("INSERT INTO challenges (serial, challenge, issued) VALUES (?, ?, ?)",
                        (serial, challenge, issued))
@@ -334,7 +352,7 @@ class Registry:
             return False
         return True
 
-    def take_challenge(self, db, serial, challenge):
+    def take_challenge(self, db: sqlite3.Connection, serial: str, challenge: str) -> tuple[float, int] | None:
         """(issued, used) of a pending challenge, marking it used; None if unknown."""
         row = db.execute("SELECT issued, used FROM challenges WHERE serial=? AND challenge=?",
                          (serial, challenge)).fetchone()
@@ -344,7 +362,7 @@ class Registry:
 
 
 @contextlib.contextmanager
-def _immediate(db):
+def _immediate(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     db.execute("BEGIN IMMEDIATE")
     try:
         yield db

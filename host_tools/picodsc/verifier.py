@@ -15,9 +15,9 @@ import secrets
 import string
 from dataclasses import dataclass
 
-from .errors import UsageError
-from .ocra import Prepared, parse_suite, pin_hash
-from .registry import check_serial
+from .errors import Conflict, InvalidInput, PinRefused, UnsupportedSuite
+from .ocra import Prepared, Suite, parse_suite, pin_hash
+from .registry import Registry, check_serial
 
 CHALLENGE_TTL = 120.0
 MAX_FAILURES = 10
@@ -39,62 +39,70 @@ WEAK_PINS = frozenset({
 
 @dataclass(frozen=True)
 class Result:
+    """A verification's verdict: ``ok``, the ``reason`` shown after ``FAIL:``, and when the token is
+    locked, until when (epoch seconds)."""
+
     ok: bool
     reason: str = "OK"
+    locked_until: float | None = None
 
-    def __bool__(self):
+    def __bool__(self) -> bool:
         return self.ok
 
 
-def check_pin(pin, length=PIN_LENGTH):
-    """Raise UsageError for a malformed or weak PIN (message never contains the PIN)."""
+def check_pin(pin: str, length: int = PIN_LENGTH) -> str:
+    """``pin`` if the policy accepts it, else :class:`PinRefused` (its message never holds the PIN)."""
     if not (isinstance(pin, str) and pin.isascii() and pin.isdigit() and len(pin) == length):
-        raise UsageError(f"PIN must be {length} digits (the token's PIN> prompt takes {length})")
+        raise PinRefused("digits", length)
     steps = {(int(b) - int(a)) % 10 for a, b in zip(pin, pin[1:], strict=False)}
     if pin in WEAK_PINS or steps in ({0}, {1}, {9}):
-        raise UsageError("PIN too weak (common, all the same digit, or sequential): choose another")
+        raise PinRefused("weak", length)
     if len(set(pin[0::2])) == 1 and len(set(pin[1::2])) == 1:  # 1212, 6969, 0101...
-        raise UsageError("PIN too weak (alternating digits): choose another")
+        raise PinRefused("alternating", length)
+    return pin
 
 
 _ALPHABETS = {"N": string.digits, "A": string.digits + string.ascii_letters, "H": string.hexdigits}
 _KIND_NAMES = {"N": "digits", "A": "letters/digits", "H": "hex digits"}
 
 
-def new_challenge(suite):
+def new_challenge(suite: Suite) -> str:
     """A fresh random challenge of the suite's full Q length (what the login page shows)."""
     alphabet = "0123456789ABCDEF" if suite.question_kind == "H" else _ALPHABETS[suite.question_kind]
     return "".join(secrets.choice(alphabet) for _ in range(suite.question_length))
 
 
-def check_challenge(suite, challenge):
-    """Raise UsageError unless ``challenge`` fits the suite's Q (4..xx characters of its alphabet)."""
+def check_challenge(suite: Suite, challenge: str) -> None:
+    """InvalidInput unless ``challenge`` fits the suite's Q (4..xx characters of its alphabet)."""
     kind, top = suite.question_kind, suite.question_length
     if not (4 <= len(challenge) <= top) or any(c not in _ALPHABETS[kind] for c in challenge):
-        raise UsageError(f"challenge must be 4..{top} {_KIND_NAMES[kind]}")
+        raise InvalidInput(f"challenge must be 4..{top} {_KIND_NAMES[kind]}", field="challenge")
 
 
-def check_response(suite, response):
+def check_response(suite: Suite, response: str) -> None:
+    """InvalidInput unless ``response`` has the suite's number of digits."""
     n = suite.digits
     if not (response.isascii() and response.isdigit()) or (n and len(response) != n):
-        raise UsageError(f"response must be {n or 'some'} digits")
+        raise InvalidInput(f"response must be {n or 'some'} digits", field="response")
 
 
-def _iso(t):
+def _iso(t: float) -> str:
     t = min(max(t, 0.0), 253402300799.0)  # clamp into 1970..9999: no traceback out of range
     return datetime.datetime.fromtimestamp(t, datetime.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 class Verifier:
-    def __init__(self, registry, window=DEFAULT_WINDOW, ttl=CHALLENGE_TTL, max_failures=MAX_FAILURES,
-                 lock_seconds=LOCK_SECONDS):
+    """Challenges, verification and PIN changes over a :class:`~picodsc.registry.Registry`."""
+
+    def __init__(self, registry: Registry, window: int = DEFAULT_WINDOW, ttl: float = CHALLENGE_TTL,
+                 max_failures: int = MAX_FAILURES, lock_seconds: float = LOCK_SECONDS) -> None:
         self.registry = registry
         self.window = window
         self.ttl = ttl
         self.max_failures = max_failures
         self.lock_seconds = lock_seconds
 
-    def challenge(self, serial):
+    def challenge(self, serial: str) -> str:
         """A fresh challenge for ``serial``, recorded as pending."""
         reg = self.registry
         serial = check_serial(serial)
@@ -105,24 +113,29 @@ class Verifier:
                 question = new_challenge(suite)
                 if reg.add_challenge(db, serial, question, t, purge_before=t - 2 * self.ttl):
                     return question
-        raise UsageError("could not draw an unused challenge")
+        raise Conflict("could not draw an unused challenge")
 
-    def verify(self, serial, challenge, response):
-        """:class:`Result`; bad arguments raise UsageError before anything is consumed."""
+    def verify(self, serial: str, challenge: str, response: str) -> Result:
+        """:class:`Result`; bad arguments raise InvalidInput (UnknownToken) before anything is consumed."""
         return self._check(serial, challenge, response, new_pin_hash=None)
 
-    def change_pin(self, serial, challenge, response, new_pin):
+    def pin_suite(self, serial: str) -> Suite:
+        """The suite of a token whose PIN can change: UnknownToken, or UnsupportedSuite without P."""
+        suite = parse_suite(self.registry.suite_of(serial))
+        if suite.pin_hash_name is None:
+            raise UnsupportedSuite(suite.text, f"suite {suite.text} uses no PIN")
+        return suite
+
+    def change_pin(self, serial: str, challenge: str, response: str, new_pin: str) -> Result:
         """Prove the new PIN: ``response`` must be the token's answer to ``challenge`` with ``new_pin``.
 
         On success the stored PIN hash is replaced, in the same transaction. Counts like a verify.
         """
         check_pin(new_pin)
-        suite = parse_suite(self.registry.suite_of(serial))
-        if suite.pin_hash_name is None:
-            raise UsageError(f"suite {suite.text} uses no PIN")
+        suite = self.pin_suite(serial)
         return self._check(serial, challenge, response, new_pin_hash=pin_hash(suite, new_pin))
 
-    def _check(self, serial, challenge, response, new_pin_hash):
+    def _check(self, serial: str, challenge: str, response: str, new_pin_hash: bytes | None) -> Result:
         reg = self.registry
         serial = check_serial(serial)
         challenge, response = challenge.strip(), response.strip()
@@ -134,7 +147,7 @@ class Verifier:
             t = reg.clock()
             pending = reg.take_challenge(db, serial, challenge)
             if tok.locked_until is not None and t < tok.locked_until:
-                return Result(False, f"token locked until {_iso(tok.locked_until)}")
+                return Result(False, f"token locked until {_iso(tok.locked_until)}", tok.locked_until)
             if pending is None or t > pending[0] + self.ttl or t < pending[0]:
                 return Result(False, UNKNOWN)
             if pending[1]:

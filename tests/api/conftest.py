@@ -18,12 +18,13 @@ def testing_env(tmp_path):
 
 @pytest.fixture
 def start_server(tmp_path, testing_env):
-    """start_server(database_url, workers=2, fake_clock=None) -> a running Server; stopped at teardown."""
+    """start_server(database_url, workers=2, fake_clock=None, extra=()) -> a running Server, stopped at
+    teardown; ``extra``: more `picodsc serve` options."""
     started = []
 
-    def start(database, *, workers=2, fake_clock=None, env=None):
-        server = Server(database, workers=workers, fake_clock=fake_clock,
-                        env=env or testing_env, log=tmp_path / f"serve-{len(started)}.log")
+    def start(database, *, workers=2, fake_clock=None, env=None, extra=()):
+        server = Server(database, workers=workers, fake_clock=fake_clock, env=env or testing_env,
+                        log=tmp_path / f"serve-{len(started)}.log", extra=extra)
         started.append(server)
         server.start()
         return server

@@ -207,3 +207,14 @@ def test_openapi_document_matches_the_routes():
     assert "security" not in login
     assert doc["paths"]["/api/v1/me"]["get"]["security"] == [{"session": []}]
     json.dumps(doc)  # plain JSON all the way down
+
+
+def test_client_address_through_trusted_proxies_only():
+    step = LoginStep(transaction="tx1", method="token", challenge="123456")
+    body = {"username": "alice", "password": "pw"}
+    for proxies, expected in ((0, "127.0.0.1"), (1, "203.0.113.9")):
+        service = StubService(login_password=step)
+        c = create_app(service, testing=True, trusted_proxies=proxies).test_client()
+        r = c.post("/api/v1/login", json=body, headers={"X-Forwarded-For": "198.51.100.1, 203.0.113.9"})
+        assert r.status_code == 200
+        assert service.calls == [("login_password", ("alice", "pw"), {"address": expected})]

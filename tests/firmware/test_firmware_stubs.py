@@ -221,7 +221,7 @@ def mp_run(code, board="pico_4x4_128x64", heapsize=None):
         _bundles[board] = root
     root = _bundles[board]
     tests = Path(__file__).resolve().parent
-    emu_mp = upy.REPO / "host_tools" / "picodsc" / "emulator" / "mp"
+    emu_mp = upy.package_dir("picodsc") / "emulator" / "mp"
     path = (str(upy.FIRMWARE), str(root / "lib"), str(root), str(tests), str(emu_mp))
     prelude = "import test_firmware_stubs as hw\nhw.install()\n"
     return upy.run(prelude + code, path=path, heapsize=heapsize)

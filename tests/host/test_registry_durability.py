@@ -1,4 +1,4 @@
-"""The registry's durability setting (SECURITY.md, "Registry durability"): WAL, synchronous=NORMAL,
+"""The registry's durability setting (SECURITY.md, "Durability on SQLite"): WAL, synchronous=NORMAL,
 and a challenge whose used flag was lost still expires CHALLENGE_TTL after issue."""
 
 import hashlib

@@ -71,3 +71,15 @@ def test_maintenance_from_several_processes_at_once_acts_once(open_service, alic
     clock.set(info.auto_activate_at)
     reports = run_parallel(4, lambda i: services[i].maintenance())
     assert [a for r in reports for a in r.activated] == ["alice"]
+
+
+def test_processes_opening_a_fresh_database_together_migrate_once(db_url, clock, key_file):
+    from picodsc.sls import Service
+
+    opened = run_parallel(4, lambda i: Service.open(db_url, clock=clock, key_file=key_file))
+    assert all(isinstance(s, Service) for s in opened), opened
+    opened[0].add_user("pat", account="P1", password=PASSWORD)
+    assert opened[3].user_info("pat").account == "P1"
+    assert opened[1].verify_audit().ok
+    for s in opened:
+        s.close()

@@ -9,15 +9,15 @@ import sys
 import click
 
 from .. import ocra as ocra_lib
-from ..errors import UsageError
 from . import cli
+from .errors import EXIT_USAGE, CliFail
 
 
 def _hex_option(value, name):
     try:
         return bytes.fromhex(value.strip())
     except ValueError:
-        raise UsageError(f"{name} must be hex digits") from None
+        raise CliFail(f"{name} must be hex digits", EXIT_USAGE) from None
 
 
 @cli.command("ocra")
@@ -34,12 +34,8 @@ def ocra_command(suite, key, question, counter, pin, session, timestamp):
         key = sys.stdin.readline()
     key_bytes = _hex_option(key, "--key")
     if not key_bytes:
-        raise UsageError("--key is empty")
-    try:
-        parsed = ocra_lib.parse_suite(suite)
-        pin_hash = ocra_lib.pin_hash(parsed, pin) if pin is not None else None
-        session_bytes = _hex_option(session, "--session") if session is not None else None
-        response = ocra_lib.compute(parsed, key_bytes, question, counter, pin_hash, session_bytes, timestamp)
-    except ValueError as e:
-        raise UsageError(str(e)) from None
-    click.echo(response)
+        raise CliFail("--key is empty", EXIT_USAGE)
+    parsed = ocra_lib.parse_suite(suite)
+    pin_hash = ocra_lib.pin_hash(parsed, pin) if pin is not None else None
+    session_bytes = _hex_option(session, "--session") if session is not None else None
+    click.echo(ocra_lib.compute(parsed, key_bytes, question, counter, pin_hash, session_bytes, timestamp))

@@ -2,9 +2,9 @@
 
 import click
 
-from ..errors import UsageError
 from ..sls.throttle import CHALLENGES_PER_HOUR, LOGIN_ATTEMPTS_PER_HOUR
 from . import cli
+from .errors import EXIT_USAGE, CliFail
 from .sls import database_option, open_service
 
 DEFAULT_BIND = "127.0.0.1:8080"
@@ -12,12 +12,12 @@ DEFAULT_WORKERS = 2
 
 
 def check_bind(bind):
-    """``HOST:PORT`` (IPv6 as ``[::1]:PORT``) or ``unix:PATH``; else UsageError."""
+    """``HOST:PORT`` (IPv6 as ``[::1]:PORT``) or ``unix:PATH``; else CliFail (exit 2)."""
     if bind.startswith("unix:") and len(bind) > 5:
         return bind
     host, sep, port = bind.rpartition(":")
     if not (sep and host and port.isascii() and port.isdigit() and 0 < int(port) < 65536):
-        raise UsageError(f"--bind must be HOST:PORT (e.g. {DEFAULT_BIND}), got {bind!r}")
+        raise CliFail(f"--bind must be HOST:PORT (e.g. {DEFAULT_BIND}), got {bind!r}", EXIT_USAGE)
     return bind
 
 
@@ -51,7 +51,7 @@ def serve_command(bind, workers, fake_clock, trusted_proxies, maintenance_every,
     announce = None
     if fake_clock is not None:
         if not testing_enabled():
-            raise UsageError(f"--fake-clock is refused unless {TESTING_ENV}=1 (tests only)")
+            raise CliFail(f"--fake-clock is refused unless {TESTING_ENV}=1 (tests only)", EXIT_USAGE)
         FileClock(fake_clock).now()  # unreadable or not a number: refused now, not per request
         announce = FAKE_CLOCK_BANNER.format(path=fake_clock)
 

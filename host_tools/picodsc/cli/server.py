@@ -8,11 +8,11 @@ import sys
 import click
 
 from .. import bundle, pskc_export
-from ..errors import UsageError
 from ..ocra import DEFAULT_SUITE
 from ..registry import Registry
-from ..verifier import Verifier, check_pin
+from ..verifier import Result, Verifier, check_pin
 from . import cli
+from .errors import EXIT_REFUSED, EXIT_USAGE, CliFail
 
 _REGISTRY_HELP = ("registry database (env PICODSC_REGISTRY; default in the user data directory). "
                   "Its AES key file: env PICODSC_KEY_FILE, default picodsc.key next to it.")
@@ -28,15 +28,11 @@ def _err(text):
 
 
 def _prompt_pin(text="New PIN"):
-    pin = click.prompt(text, hide_input=True, confirmation_prompt=True, err=True)
-    check_pin(pin)
-    return pin
+    return check_pin(click.prompt(text, hide_input=True, confirmation_prompt=True, err=True))
 
 
 def _read_pin_stdin():
-    line = sys.stdin.readline().strip()
-    check_pin(line)
-    return line
+    return check_pin(sys.stdin.readline().strip())
 
 
 @cli.command("deploy")
@@ -50,7 +46,6 @@ def deploy_command(port, board, source, no_reset, timeout):
     """Compile and copy the firmware, board file and drivers to a board with mpremote."""
     from ..deploy import deploy
 
-    bundle.board_path(board)  # unknown board: exit 2 before anything else
     deploy(port, board=board, compiled=not source, reset=not no_reset, timeout=timeout, progress=_err)
 
 
@@ -69,23 +64,19 @@ def provision_command(port, suite, pin, pin_stdin, replace, timeout, registry_pa
 
     Prints `serial: <SERIAL>`. The secret goes to the token on mpremote's stdin, never in argv.
     """
-    from ..provision import check_suite, provision
+    from ..provision import check_request, check_suite, provision
 
     parsed = check_suite(suite)
     if pin is not None and pin_stdin:
-        raise UsageError("give the PIN with --pin or --pin-stdin, not both")
-    if parsed.pin_hash_name is None:
-        if pin is not None or pin_stdin:
-            raise UsageError(f"suite {parsed.text} takes no PIN")
-    elif pin_stdin:
-        pin = _read_pin_stdin()
-    elif pin is None:
+        raise CliFail("give the PIN with --pin or --pin-stdin, not both", EXIT_USAGE)
+    if pin_stdin:  # not read for a suite without P (refused below; a terminal on stdin would wait)
+        pin = _read_pin_stdin() if parsed.pin_hash_name else "(from stdin)"
+    elif pin is None and parsed.pin_hash_name:
         pin = _prompt_pin("PIN")
-    else:
-        check_pin(pin)
+    check_request(parsed, pin)  # a bad request is refused before the registry is opened
     with Registry(registry_path) as reg:
-        _ = reg.sealer  # key file problems surface before the token is touched
-        serial = provision(reg, port, pin=pin, suite=parsed.text, timeout=timeout, replace=replace, log=_err)
+        reg.check_key_file()  # its problems surface before the token is touched
+        serial = provision(reg, port, pin=pin, suite=parsed, timeout=timeout, replace=replace, log=_err)
     click.echo(f"serial: {serial}")
 
 
@@ -98,11 +89,11 @@ def challenge_command(serial, registry_path):
         click.echo(Verifier(reg).challenge(serial))
 
 
-def _report(result):
+def _report(result: Result) -> None:
     """OK (exit 0) or FAIL: <reason> (exit 1): the contract scripts rely on."""
     if not result.ok:
         click.echo(f"FAIL: {result.reason}")
-        sys.exit(1)
+        sys.exit(EXIT_REFUSED)
     click.echo("OK")
 
 
@@ -145,7 +136,7 @@ def pin_change_command(serial, challenge, response, pin_stdin, registry_path):
     """
     with Registry(registry_path, create=False) as reg:
         ver = Verifier(reg)
-        ver.registry.load(serial)  # unknown token: fail before prompting
+        ver.pin_suite(serial)  # unknown token, suite without PIN: fail before prompting
         if challenge is None:
             challenge = ver.challenge(serial)
             click.echo(f"challenge: {challenge}")

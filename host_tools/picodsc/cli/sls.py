@@ -14,8 +14,8 @@ import sys
 
 import click
 
-from ..errors import UsageError
 from . import cli
+from .errors import EXIT_REFUSED, EXIT_USAGE, CliFail
 
 _DATABASE_HELP = ("SQLAlchemy database URL (env PICODSC_DATABASE_URL; default: sls.sqlite3 in the user data "
                   "directory), e.g. postgresql+psycopg://user@host/picodsc")
@@ -55,10 +55,10 @@ def _when(t):
 def _stdin_line(what):
     line = sys.stdin.readline()
     if not line:
-        raise UsageError(f"expected the {what} on stdin (one line)")
+        raise CliFail(f"expected the {what} on stdin (one line)", EXIT_USAGE)
     line = line.rstrip("\r\n")
     if not line:
-        raise UsageError(f"the {what} on stdin is empty")
+        raise CliFail(f"the {what} on stdin is empty", EXIT_USAGE)
     return line
 
 
@@ -68,14 +68,14 @@ def _identity_from_stdin():
     try:
         data = json.loads(_stdin_line("identity (a JSON object)"))
     except json.JSONDecodeError:
-        raise UsageError("identity on stdin: not JSON") from None
+        raise CliFail("identity on stdin: not JSON", EXIT_USAGE) from None
     if not isinstance(data, dict) or set(data) - set(_IDENTITY_FIELDS) or not all(
             isinstance(v, str) for v in data.values()):
         keys = ", ".join(_IDENTITY_FIELDS)
-        raise UsageError(f"identity on stdin: a JSON object of strings with keys {keys}")
+        raise CliFail(f"identity on stdin: a JSON object of strings with keys {keys}", EXIT_USAGE)
     missing = [k for k in _IDENTITY_FIELDS[:3] if not data.get(k)]
     if missing:
-        raise UsageError(f"identity on stdin: missing {', '.join(missing)}")
+        raise CliFail(f"identity on stdin: missing {', '.join(missing)}", EXIT_USAGE)
     return Identity(**data)
 
 
@@ -266,4 +266,4 @@ def audit_verify(database):
         return
     click.echo(f"audit log broken at row {report.first_bad_row}: {report.reason} "
                f"({report.rows} rows before it intact)")
-    sys.exit(1)
+    sys.exit(EXIT_REFUSED)

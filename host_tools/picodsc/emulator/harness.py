@@ -192,13 +192,7 @@ class Emulator:
         self._lock_file = f
 
     def _board_source(self):
-        b = str(self.board)
-        if b.endswith(".py"):
-            p = Path(b)
-            if not p.is_file():
-                raise PicodscError(f"board file {p} not found", exit_code=2)
-            return p.read_bytes()
-        return bundle.board_path(b).read_bytes()
+        return bundle.board_path(self.board).read_bytes()
 
     def _stage_files(self):
         self._stage = Path(tempfile.mkdtemp(prefix="picodsc-emu-"))

@@ -1,9 +1,12 @@
 """Domain errors of the Secure Login System. Each carries data, never a secret.
 
 web/ and cli/ map them to HTTP statuses / exit codes in one place each (see the table in
-docs/DESIGN.md, "Login service"). ``str(e)`` is the seed's message where the seed has one.
+docs/DESIGN.md, "Login service"). ``str(e)`` is the seed's message where the seed has one. Bad input
+(``BadCharacter``, ``InvalidInput``) is a :class:`picodsc.errors.InvalidInput`, ``NotFound`` and
+``Conflict`` are the package-wide ones too, so cli/errors.py maps them like the rest of the package.
 """
 
+from .. import errors as _errors
 from ..errors import PicodscError
 
 BAD_CHARACTER = "BAD CHARACTER"
@@ -16,13 +19,11 @@ class SlsError(PicodscError):
     """Base of every login-service error."""
 
 
-class BadCharacter(SlsError):
+class BadCharacter(SlsError, _errors.InvalidInput):
     """A user name with a character that is not a letter or digit (touches no counter)."""
 
-    exit_code = 2
-
     def __init__(self):
-        super().__init__(BAD_CHARACTER)
+        _errors.InvalidInput.__init__(self, BAD_CHARACTER, field="username")
 
 
 class InvalidCredentials(SlsError):
@@ -94,25 +95,22 @@ class NotPrimaryUser(SlsError):
         super().__init__(f"only the primary user can change the security settings: log in as {who}")
 
 
-class NotFound(SlsError):
+class NotFound(SlsError, _errors.NotFound):
     def __init__(self, what: str):
         self.what = what
         super().__init__(f"{what} not found")
 
 
-class Conflict(SlsError):
+class Conflict(SlsError, _errors.Conflict):
     def __init__(self, what: str):
         self.what = what
         super().__init__(what)
 
 
-class InvalidInput(SlsError):
-    exit_code = 2
-
+class InvalidInput(SlsError, _errors.InvalidInput):
     def __init__(self, field: str, why: str):
-        self.field = field
+        _errors.InvalidInput.__init__(self, f"{field}: {why}", field=field)
         self.why = why
-        super().__init__(f"{field}: {why}")
 
 
 def _usd(cents: int) -> str:

@@ -9,10 +9,13 @@ the field that was wrong). Nothing here ever contains a secret: domain errors ca
 
 from werkzeug.exceptions import HTTPException
 
+from .. import errors as pe
 from ..errors import PicodscError
 from ..sls import errors as e
 
-# (exception class, HTTP status, extra body fields from the exception), most specific first.
+# (exception class, HTTP status, extra body fields from the exception), most specific first. The
+# package-wide InvalidInput / NotFound / Conflict also cover the library's own (a weak PIN, an
+# unknown token, a malformed OCRA suite).
 _TABLE = (
     (e.BadCharacter, 400, ()),
     (e.InvalidCredentials, 401, ()),
@@ -23,9 +26,9 @@ _TABLE = (
     (e.NotPrimaryUser, 403, ("primary",)),
     (e.AccessDenied, 403, ()),
     (e.LessSecureDevice, 409, ()),
-    (e.NotFound, 404, ()),
-    (e.Conflict, 409, ()),
-    (e.InvalidInput, 400, ("field",)),
+    (pe.InvalidInput, 400, ("field",)),
+    (pe.NotFound, 404, ()),
+    (pe.Conflict, 409, ()),
 )
 
 INTERNAL = "internal error"
@@ -53,13 +56,14 @@ def http_error(exc):
     for cls, status, fields in _TABLE:
         if isinstance(exc, cls):
             body = {"error": str(exc)}
-            body.update({name: getattr(exc, name) for name in fields})
+            body.update({name: getattr(exc, name) for name in fields if getattr(exc, name, None) is not None
+                         or name == "primary"})
             headers = {}
             if isinstance(exc, e.Throttled):
                 headers["Retry-After"] = str(exc.retry_after)
             if isinstance(exc, e.SessionInvalid):
                 headers["WWW-Authenticate"] = 'Bearer realm="picodsc", error="invalid_token"'
             return status, body, headers
-    if isinstance(exc, PicodscError):  # e.g. a weak PIN refused by the library's own checks
+    if isinstance(exc, PicodscError):  # any other refusal of the library
         return 400, {"error": str(exc)}, {}
     return 500, {"error": INTERNAL}, {}
