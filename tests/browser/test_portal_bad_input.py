@@ -6,7 +6,7 @@ gets a clear message next to its field (or on the page), never a 5xx, and the da
 import re
 
 import pytest
-from test_portal_e2e import log_in_with_token
+from portal_steps import log_in_with_token
 
 SCRIPT = "<script>alert(1)</script>"
 IMG = '<img src=x onerror="alert(1)">'

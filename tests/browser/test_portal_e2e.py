@@ -7,35 +7,8 @@ device answer (step-up), then logout — and the back button does not bring the 
 Along the way: the cookie's flags, and a new session id after each step.
 """
 
-import re
 
-COOKIE = "__Host-picodsc_portal"
-
-
-def cookie(context):
-    found = [c for c in context.cookies() if c["name"] == COOKIE]
-    assert len(found) == 1, context.cookies()
-    return found[0]
-
-
-def log_in_with_token(page, portal, u, screenshot=None):
-    page.goto(portal.base + "/login")
-    if screenshot:
-        screenshot(page, "login")
-    page.fill("input[name=username]", u.name)
-    page.fill("input[name=password]", u.password)
-    page.click("button:has-text('Log in')")
-    challenge = page.locator("#challenge").inner_text()
-    assert re.fullmatch(r"[0-9]{6}", challenge)
-    field = page.locator("input[name=answer]")
-    assert field.get_attribute("inputmode") == "numeric"
-    assert field.get_attribute("autocomplete") == "off"
-    assert field.get_attribute("maxlength") == "8"
-    if screenshot:
-        screenshot(page, "challenge")
-    page.fill("input[name=answer]", u.token.respond(challenge))
-    page.click("button:has-text('Log in')")
-    return challenge
+from portal_steps import COOKIE, cookie, log_in_with_token
 
 
 def test_login_with_the_emulated_token_withdraw_with_step_up_logout(page, context, portal, make_user):

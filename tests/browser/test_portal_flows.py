@@ -5,8 +5,7 @@
 import re
 
 from playwright.sync_api import expect
-from test_portal_e2e import log_in_with_token
-from test_portal_rules import log_in_with_passcode
+from portal_steps import log_in_with_passcode, log_in_with_token
 
 DSC = "OCRA-1:HOTP-SHA256-8:QN06"  # no PIN: a DSC, one level below the DSC+
 

@@ -4,20 +4,12 @@
 import re
 
 from card_reader import read_pdf, read_png
-from test_portal_e2e import COOKIE, cookie, log_in_with_token
+from portal_steps import COOKIE, cookie, log_in_with_passcode, log_in_with_token
 
 HOUR = 3600
 DAY = 24 * HOUR
 
 
-def log_in_with_passcode(page, portal, u, passcode):
-    page.goto(portal.base + "/login")
-    page.fill("input[name=username]", u.name)
-    page.fill("input[name=password]", u.password)
-    page.click("button:has-text('Log in')")
-    assert page.locator("label[for=answer]").inner_text() == "Temporary passcode"
-    page.fill("input[name=answer]", passcode)
-    page.click("button:has-text('Log in')")
 
 
 def test_post_without_csrf_token_is_400_and_changes_nothing(page, context, portal, make_user):
