@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: setup test test-long bench bench-peers lint emulate demo chromium screenshots clean pg-server
+.PHONY: setup test test-long bench bench-peers lint emulate demo chromium tmux screenshots clean pg-server
 
 setup: $(STAMP)
 
@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/micropython -c "import hashlib, framebuf, vfs; print('micropython ok')"
 	touch $(STAMP)
 
-test: $(STAMP) pg-server chromium
+test: $(STAMP) tmux pg-server chromium
 	$(BIN)/python -m pytest -q -m "not slow" $(PYTEST_ARGS)
 
 # Debian's Chromium for the browser tests (tests/browser): installed when missing and running as root;
@@ -26,6 +26,15 @@ chromium:
 	@if [ ! -x $(CHROMIUM) ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 		echo "installing chromium (apt) for the browser tests"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium \
+			>/dev/null; \
+	fi
+
+# Debian's tmux for the test of the emulator in a real 80x24 pane (tests/emulator/test_tmux_pane.py):
+# installed when missing and running as root; otherwise that test skips with a one-line reason.
+tmux:
+	@if ! command -v tmux >/dev/null && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing tmux (apt) for the terminal test"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends tmux \
 			>/dev/null; \
 	fi
 

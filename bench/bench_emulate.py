@@ -50,5 +50,7 @@ def main():
         cli_s = _timed(lambda: subprocess.run(cmd, check=True, capture_output=True, timeout=120), 3)
         print(f"picodsc emulate --keys (13 keys) --screen, whole command: {cli_s * 1000:.0f} ms")
         ui = TerminalUI(emu=None)
-        frame_s = _timed(lambda: ui.lines(screen), 50)
-        print(f"terminal frame (128x64 half-blocks): {frame_s * 1000:.2f} ms")
+        for (cols, rows), kind in (((140, 40), "half blocks"), ((120, 40), "quarter blocks"),
+                                   ((80, 24), "braille")):
+            frame_s = _timed(lambda: ui.lines(screen, cols, rows), 50)  # noqa: B023 (timed at once)
+            print(f"terminal frame {cols}x{rows} (128x64 in {kind}): {frame_s * 1000:.2f} ms")

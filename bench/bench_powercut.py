@@ -1,4 +1,4 @@
-"""Flash work of the operations tests/test_powercut.py cuts, on the default 2 MiB emulator image.
+"""Flash work of the operations tests/firmware/test_powercut.py cuts, on the default 2 MiB emulator image.
 
 Programs (256-byte pages) and erases (4 KiB sectors) of a counter update and of a factory wipe
 (each is a power-cut point), and the wipe's time on a real chip estimated with typical QSPI NOR

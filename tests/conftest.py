@@ -1,9 +1,16 @@
+"""Fixtures shared by every area: the test registry, the `picodsc` environment on it, an emulated token.
+
+Helpers that are not fixtures (the token's data, expected responses, running commands) are in
+tests/support; the areas' own fixtures in their conftest.py.
+"""
+
 import os
-import sys
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
+from picodsc.emulator import Emulator
+from picodsc.registry import Registry
+from support.token import BIG, CONFIG, KEY, PIN, SERIAL, SUITE, T0, Clock, pin_digest, token_files
 
 # `make test` runs the default profile; `make test-long` sets HYPOTHESIS_PROFILE=long.
 settings.register_profile(
@@ -13,12 +20,6 @@ settings.register_profile(
     "long", max_examples=2000, deadline=None, suppress_health_check=list(HealthCheck)
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
-
-# Some test modules still import from test modules in other areas (to be replaced by helpers).
-for _area in ("firmware", "host"):
-    _dir = str(Path(__file__).resolve().parent / _area)
-    if _dir not in sys.path:
-        sys.path.append(_dir)
 
 
 def pytest_addoption(parser):
@@ -34,9 +35,53 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
+# -- the registry ----------------------------------------------------------------------------------
+
 @pytest.fixture
-def device_port(request):
-    return request.config.getoption("--device")
+def clock():
+    """The injected clock of the registry fixtures, at T0; a test moves it with ``clock.t``."""
+    return Clock()
+
+
+@pytest.fixture
+def empty_registry(tmp_path, clock):
+    """An open registry with no token: tmp_path/r.sqlite3, its key file tmp_path/picodsc.key."""
+    with Registry(tmp_path / "r.sqlite3", clock=clock) as reg:
+        yield reg
+
+
+@pytest.fixture
+def registry(empty_registry):
+    """The registry holding the test token (support.token: SERIAL, SUITE, KEY, PIN)."""
+    empty_registry.add_token(SERIAL, SUITE, KEY, pin_digest(SUITE, PIN))
+    return empty_registry
+
+
+@pytest.fixture
+def cli_env(registry):
+    """Environment overrides for `picodsc` on the test registry (closed first), its clock at T0
+    (support.commands.environ: None unsets a variable)."""
+    registry.close()
+    return {"PICODSC_REGISTRY": str(registry.path), "PICODSC_NOW": str(T0), "PICODSC_KEY_FILE": None}
+
+
+# -- an emulated token -----------------------------------------------------------------------------
+
+@pytest.fixture
+def token(tmp_path):
+    """token(board=BIG, cfg=CONFIG, **Emulator options) -> a started emulated token with the firmware
+    and the configuration text ``cfg`` (None: unprovisioned); closed after the test."""
+    started = []
+
+    def start(board=BIG, cfg=CONFIG, **kw):
+        emu = Emulator(tmp_path / f"{board}-{len(started)}.img", board=board, files=token_files(board, cfg),
+                       **kw)
+        started.append(emu)
+        return emu.start()
+
+    yield start
+    for emu in started:
+        emu.close()
 
 
 @pytest.fixture(scope="session")

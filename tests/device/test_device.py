@@ -8,8 +8,8 @@ itself: the only place the 31-bit small ints and the rp2 `hashlib` are real.
 import json
 
 import pytest
-from picodsc import deploy, provision
-from rfc6287_vectors import PIN_SHA1, VECTORS
+from picodsc import provision
+from support.vectors import PIN_SHA1, VECTORS
 
 pytestmark = pytest.mark.device
 
@@ -36,13 +36,6 @@ used = gc.mem_alloc() - a
 gc.enable()
 print('PICODSC-VECTORS', json.dumps({'responses': out, 'heap': used}))
 """
-
-
-@pytest.fixture(scope="module")
-def board(request):
-    port = request.config.getoption("--device")
-    deploy.deploy(port, reset=False)
-    return provision.Mpremote(port, timeout=120)
 
 
 def test_device_serial_is_unique_id(board):

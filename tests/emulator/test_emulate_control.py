@@ -1,23 +1,21 @@
 """The control socket of `picodsc emulate --serve` (emulator/control.py) on a real emulated token."""
 
-import json
 import os
 import socket
 import stat
 
 import pytest
-from picodsc import bundle
-from picodsc.emulator.control import ControlServer, RemoteEmulator, run_keys
+from picodsc.emulator.control import ControlServer, RemoteEmulator
 from picodsc.emulator.harness import Emulator
+from picodsc.emulator.keys import run_keys
 from picodsc.errors import PicodscError
-
-CFG = json.dumps({"v": 1, "suite": "OCRA-1:HOTP-SHA256-8:QN06-PSHA256", "key": bytes(range(32)).hex()})
+from support.token import cfg_json, token_files
 
 
 @pytest.fixture(scope="module")
 def emu(tmp_path_factory):
     img = tmp_path_factory.mktemp("ctl") / "t.img"
-    with Emulator(img, files=bundle.files(bundle.DEFAULT_BOARD) + [("/dsc.cfg", CFG.encode())]) as e:
+    with Emulator(img, files=token_files(cfg=cfg_json())) as e:
         yield e
 
 
@@ -41,7 +39,8 @@ def test_protocol_and_client(emu, tmp_path):
         assert ask(path, "keys PRESS 1 2", "bogus", "keys PRESS FOO") == [
             "ok",
             "err unknown command 'bogus': use keys, screen or stats",
-            "err unknown key 'FOO'; valid keys: PRESS OK DEL 0 1 2 3 4 5 6 7 8 9 and WAIT:<ms>",
+            "err unknown key 'FOO'; valid keys: PRESS OK DEL 0 1 2 3 4 5 6 7 8 9 # * A B C D and WAIT:<ms> "
+            "(KEY:<ms> holds a key, K1+K2:<ms> a chord, HOLD:KEY ... UP:KEY)",
         ]
         with RemoteEmulator(path) as remote:
             assert remote.screen().text() == ["PIN>*2"]

@@ -5,11 +5,14 @@ import json
 import pytest
 from picodsc.emulator import Emulator
 from picodsc.errors import PicodscError, UsageError
-from test_emulator_screen import BOARD_32, BOARD_64, stub_files  # sibling test module (tests/ on sys.path)
+from support.commands import mpremote
+from support.stub_board import stub_emulator
+from support.token import BIG as BOARD_64
+from support.token import SMALL as BOARD_32
 
 
 def emu(tmp_path, main, board=BOARD_64, name="t.img", **kw):
-    return Emulator(tmp_path / name, board=board, files=stub_files(main, board), blocks=64, **kw)
+    return stub_emulator(tmp_path / name, main, board, **kw)
 
 
 def lines(e):
@@ -232,18 +235,11 @@ def test_press_keys_and_wait_tokens(tmp_path):
 
 
 def test_pty_serial_works_with_real_mpremote(tmp_path):
-    import subprocess
-
-    from picodsc.upy import micropython_binary
-
-    mpremote = str(__import__("pathlib").Path(micropython_binary()).parent / "mpremote")
     with emu(tmp_path, CTRL_C.format(char=3), serial="pty") as e:
         assert e.port.startswith("/dev/pts/")
-        r = subprocess.run([mpremote, "connect", e.port, "exec", "print(6 * 7)"],
-                           capture_output=True, text=True, timeout=60)
+        r = mpremote(e.port, "exec", "print(6 * 7)", ok=False)
         assert (r.returncode, r.stdout.strip()) == (0, "42")
-        r = subprocess.run([mpremote, "connect", e.port, "fs", "ls", "/"],
-                           capture_output=True, text=True, timeout=60)
+        r = mpremote(e.port, "fs", "ls", "/", ok=False)
         assert r.returncode == 0 and "main.py" in r.stdout
         assert b"MPY: soft reboot" in e.serial_output()  # mpremote's soft reset went through the boot loop
 

@@ -1,38 +1,14 @@
 """The emulated SSD1306 and screen decoding, driven by the pinned adafruit_ssd1306 under real MicroPython."""
 
-import functools
-from pathlib import Path
-
 import pytest
-from picodsc import bundle
-from picodsc.emulator import Emulator, Screen
-from picodsc.emulator.harness import MP_DIR
-
-BOARD_64 = "pico_4x4_128x64"
-BOARD_32 = "pico_3x4_128x32"
-
-
-@functools.lru_cache(maxsize=None)
-def _drivers():
-    return tuple((f"/lib/{rel[:-3]}.mpy", bundle.compile_mpy(src.read_bytes(), Path(rel).name))
-                 for rel, src in bundle._driver_sources())
-
-
-def stub_files(main, board=BOARD_64):
-    """The pinned drivers, the board file, the stub helpers and a test's main.py."""
-    return list(_drivers()) + [
-        ("/board.py", bundle.board_path(board).read_bytes()),
-        ("/lib/stub.py", (MP_DIR / "_stub_main.py").read_bytes()),
-        ("/main.py", main.encode()),
-    ]
+from picodsc.emulator import Screen
+from support.stub_board import run_stub as _run_stub
+from support.token import BIG as BOARD_64
+from support.token import SMALL as BOARD_32
 
 
 def run_stub(tmp_path, main, board=BOARD_64, advance=0):
-    """Boot a stub firmware; returns (screen, serial output) after ``advance`` ms."""
-    with Emulator(tmp_path / "t.img", board=board, files=stub_files(main, board), blocks=64) as emu:
-        if advance:
-            emu.advance(advance)
-        return emu.screen(), emu.serial_output().decode()
+    return _run_stub(tmp_path / "t.img", main, board, advance)
 
 
 def fb_pixels(hexdump, width, height):
@@ -203,12 +179,13 @@ stub.idle()
     screen, _ = run_stub(tmp_path, main)
     assert screen.text() == ["OK   ?"]
     png = screen.png(tmp_path / "s.png", scale=2)
+    from picodsc.emulator.render import PNG_BORDER, PNG_OFF, PNG_ON
     from PIL import Image
 
     with Image.open(png) as img:
-        assert img.size == (256, 128)
-        assert img.getpixel((0, 0)) == (0, 0, 0)
-        assert img.getpixel((81, 1)) != (0, 0, 0)
+        assert img.size == ((128 + 2 * PNG_BORDER) * 2, (64 + 2 * PNG_BORDER) * 2)
+        assert img.getpixel((0, 0)) == PNG_OFF
+        assert img.getpixel((81 + 2 * PNG_BORDER, 1 + 2 * PNG_BORDER)) == PNG_ON
 
 
 def test_screen_from_bytes():

@@ -4,32 +4,23 @@ One served token per module (tests run in file order): REPL and filesystem first
 provisioned over USB, reset, and used through the control socket; last, SIGTERM stops it cleanly.
 """
 
-import hashlib
 import os
 import signal
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
-from picodsc import ocra as host_ocra
-from picodsc.emulator.control import token_serial
-
-SUITE = "OCRA-1:HOTP-SHA256-8:QN06-PSHA256"
-KEY = bytes(range(50, 82))
-BIN = Path(sys.executable).parent
-MPREMOTE = str(BIN / "mpremote")
-PICODSC = str(BIN / "picodsc")
+from support import commands
+from support.commands import PICODSC, running
+from support.token import KEY, SUITE, expected, image_serial
 
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("serve")
     img = tmp / "token.img"
-    proc = subprocess.Popen([PICODSC, "emulate", "--flash", str(img), "--serve"], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
-    info = {}
-    try:
+    with running([PICODSC, "emulate", "--flash", str(img), "--serve"], stdout=subprocess.PIPE,
+                 stderr=subprocess.PIPE, text=True) as proc:
+        info = {}
         for _ in range(2):
             line = proc.stdout.readline()
             key, _, value = line.strip().partition(": ")
@@ -37,18 +28,10 @@ def served(tmp_path_factory):
         assert set(info) == {"port", "control"}, info
         info.update(proc=proc, image=img, tmp=tmp)
         yield info
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        proc.wait()
 
 
 def mpremote(served, *args, stdin=None, ok=True):
-    proc = subprocess.run([MPREMOTE, "connect", served["port"], *args], input=stdin, capture_output=True,
-                          text=True, timeout=60)
-    if ok:
-        assert proc.returncode == 0, proc.stdout + proc.stderr
-    return proc
+    return commands.mpremote(served["port"], *args, stdin=stdin, ok=ok)
 
 
 def keys(served, script):
@@ -87,18 +70,17 @@ def test_fs_ls_cp_and_soft_reset_keeps_files(served):
 def test_run_a_file(served):
     script = served["tmp"] / "hello.py"
     script.write_text("import dsc.config\nprint('serial', dsc.config.serial())\n")
-    assert mpremote(served, "run", str(script)).stdout == f"serial {token_serial(served['image'])}\n"
+    assert mpremote(served, "run", str(script)).stdout == f"serial {image_serial(served['image'])}\n"
 
 
 def test_provision_over_usb_then_type_on_the_keypad(served):
     # The secret reaches the token on mpremote's stdin only (never argv).
     script = f"import dsc.config\nprint(dsc.config.provision({SUITE!r}, {KEY.hex()!r}))\n"
     out = mpremote(served, "run", "/dev/stdin", stdin=script).stdout
-    assert out == token_serial(served["image"]) + "\n"
+    assert out == image_serial(served["image"]) + "\n"
     mpremote(served, "exec", "--no-follow", "import machine; machine.reset()")
     assert keys(served, "PRESS 1 2 3 4") == ["PIN>***4"]
-    r = host_ocra.compute(SUITE, KEY, "123456", pin_hash=hashlib.sha256(b"1234").digest())
-    assert keys(served, "OK 1 2 3 4 5 6 OK") == ["", "", "", r[:4] + " " + r[4:]]
+    assert keys(served, "OK 1 2 3 4 5 6 OK") == ["", "", "", expected("1234", "123456")]
     png = served["tmp"] / "shot.png"
     proc = subprocess.run([PICODSC, "emulate", "--control", served["control"], "--png", str(png)],
                           capture_output=True, text=True, timeout=60)

@@ -7,16 +7,13 @@ these tests cover the REPL alone, independent of the emulator core.
 import os
 import select
 import subprocess
-import sys
 import time
 import tty
-from pathlib import Path
 
 import pytest
 from picodsc import upy
-
-MP_DIR = Path(upy.__file__).resolve().parent / "emulator" / "mp"
-MPREMOTE = str(Path(sys.executable).parent / "mpremote")
+from picodsc.emulator.harness import MP_DIR
+from support import commands
 
 FAKE_BOARD = """
 import sys
@@ -94,11 +91,7 @@ def board(tmp_path_factory):
 
 
 def mpremote(port, *args, ok=True):
-    argv = [MPREMOTE, "connect", port, *args]
-    proc = subprocess.run(argv, capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL)
-    if ok:
-        assert proc.returncode == 0, proc.stderr
-    return proc
+    return commands.mpremote(port, *args, ok=ok, timeout=30)
 
 
 BANNER_END = b'Type "help()" for more information.\r\n>>> '

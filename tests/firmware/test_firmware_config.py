@@ -3,11 +3,10 @@
 import json
 
 import pytest
-from test_firmware_stubs import mp_run
+from support.firmware_stubs import mp_run
+from support.token import SERIAL, SUITE
+from support.vectors import KEY20, KEY32  # hex
 
-KEY32 = "3132333435363738393031323334353637383930313233343536373839303132"
-KEY20 = "3132333435363738393031323334353637383930"
-SUITE = "OCRA-1:HOTP-SHA256-8:QN06-PSHA256"
 CSUITE = "OCRA-1:HOTP-SHA1-6:C-QN08-PSHA1"
 
 _SETUP = """
@@ -45,7 +44,7 @@ def attempt(fn, *args):
 
 def test_serial_and_unprovisioned():
     out = mp_run(_SETUP + "print(config.serial(), config.load())")
-    assert out.strip() == "E6614103E72B8F2A None"
+    assert out.strip() == f"{SERIAL} None"
 
 
 def test_provision_writes_the_documented_file_atomically():
@@ -58,7 +57,7 @@ print(cfg.suite_text, cfg.key == b"12345678901234567890123456789012", cfg.counte
 print(attempt(config.provision, {SUITE!r}, {KEY32!r}))
 """
     lines = mp_run(_SETUP + code).splitlines()
-    assert lines[0] == "E6614103E72B8F2A"
+    assert lines[0] == SERIAL
     assert json.loads(lines[1]) == {"v": 1, "suite": SUITE, "key": KEY32}
     assert lines[1] == '{"v": 1, "suite": "%s", "key": "%s"}' % (SUITE, KEY32)
     assert lines[2] == "['dsc.cfg']"

@@ -1,7 +1,7 @@
 """dsc.display: the pinned adafruit_ssd1306 driver on a stand-in I2C bus feeding the emulator's
-SSD1306 model; screens are decoded from the pixels the panel would light."""
+SSD1306 model; screens are decoded from the pixels the panel would light (picodsc.emulator.screen)."""
 
-from test_firmware_stubs import mp_run
+from support.firmware_stubs import mp_run, panel_lines
 
 _SETUP = """
 from emu_ssd1306 import SSD1306
@@ -11,9 +11,11 @@ oled = SSD1306(W, H)
 i2c = hw.I2C(oled)
 d = Display(i2c, W, H)
 def screen():
+    # the panel image in hex, one token: the host decodes it (panel_lines)
     out = bytearray(W * H // 8)
     oled.render(out)
-    return hw.decode(out, W, H)
+    return hexlify(out).decode()
+from binascii import hexlify
 """
 
 
@@ -23,8 +25,9 @@ def _setup(w=128, h=64):
 
 def test_text_grid_and_lines():
     code = "d.text('PIN>'); d.text('HELLO', 3, 7); d.update(); print(screen(), d.cols, d.lines)"
-    out = mp_run(_setup() + code)
-    assert out.strip() == "['PIN>', '', '', '', '', '', '', '   HELLO'] 16 8"
+    panel, cols, lines = mp_run(_setup() + code).split()
+    assert panel_lines(panel, 128, 64) == ["PIN>", "", "", "", "", "", "", "   HELLO"]
+    assert (cols, lines) == ("16", "8")
 
 
 def test_digit_key_press_costs_few_i2c_bytes():
@@ -33,23 +36,23 @@ def test_digit_key_press_costs_few_i2c_bytes():
         + """
 d.text('PIN>'); d.update()
 for i, ch in enumerate('1234'):
-    i2c.bytes = 0
+    i2c.bus.bytes = 0
     if i:
         d.cell('*', 3 + i, 0)
     d.cell(ch, 4 + i, 0)
     d.update()
-    print(i2c.bytes)
+    print(i2c.bus.bytes)
 print(screen())
 """
     )
-    *sizes, screen = out.splitlines()
-    assert screen == "['PIN>***4', '', '', '', '', '', '', '']"
+    *sizes, panel = out.splitlines()
+    assert panel_lines(panel, 128, 64) == ["PIN>***4", "", "", "", "", "", "", ""]
     # Two transactions: 7 command bytes and the changed columns only (a full show() is 1 KB).
     assert all(int(n) <= 40 for n in sizes), sizes
 
 
 def test_unchanged_frame_sends_nothing():
-    code = "d.text('X'); d.update(); i2c.bytes = 0; d.text('X'); d.update(); print(i2c.bytes)"
+    code = "d.text('X'); d.update(); i2c.bus.bytes = 0; d.text('X'); d.update(); print(i2c.bus.bytes)"
     out = mp_run(_setup() + code)
     assert out.strip() == "0"
 
@@ -60,18 +63,22 @@ def test_big_digits_decode_grouped_on_both_sizes():
             _setup(w, h)
             + f"""
 for s in ('1234 5678', '4444 1111', '0987 6543'):
-    d.clear(); d.big(s, {line}); d.update(); print(screen()[{line}])
+    d.clear(); d.big(s, {line}); d.update(); print(screen())
 """
         )
-        assert out.split("\n")[:3] == ["1234 5678", "4444 1111", "0987 6543"]
+        shown = [panel_lines(panel, w, h)[line] for panel in out.split()]
+        assert shown == ["1234 5678", "4444 1111", "0987 6543"]
 
 
 def test_power_off_blanks_panel_and_on_restores():
     out = mp_run(
         _setup()
         + """
-d.text('ABC'); d.update(); d.power(False); print(screen()[0] == '', oled.display_on)
-d.power(True); print(screen()[0])
+d.text('ABC'); d.update(); d.power(False); print(screen(), oled.display_on)
+d.power(True); print(screen())
 """
     )
-    assert out.split() == ["True", "False", "ABC"]
+    off, display_on, on = out.split()
+    assert panel_lines(off, 128, 64) == [""] * 8
+    assert display_on == "False"
+    assert panel_lines(on, 128, 64)[0] == "ABC"

@@ -1,6 +1,6 @@
-"""dsc.keypad under the real MicroPython with stand-in pins (tests/test_firmware_stubs.py)."""
+"""dsc.keypad under the real MicroPython on the emulator's GPIO model (support/mp/machine_stub.py)."""
 
-from test_firmware_stubs import mp_run
+from support.firmware_stubs import mp_run
 
 _SETUP = """
 import board
@@ -73,7 +73,7 @@ hw.press(9, 12); print(run(5))
 
 
 def test_sleep_until_arms_only_the_power_key():
-    code = "k.sleep_until(k.index('PRESS')); print(hw.lightsleeps, hw.armed(), hw._levels[6])"
+    code = "k.sleep_until(k.index('PRESS')); print(hw.lightsleeps, hw.armed(), hw.latched(6))"
     # 4x4: PRESS is 'A' (row GP6, column GP13): only its row low, IRQ on its column; all undone after.
     assert mp_run(_SETUP + code).strip() == "[(None, [13], [6])] [] 1"
     # 3x4: PRESS is a button on GP15, no row driven.

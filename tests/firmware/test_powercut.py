@@ -10,101 +10,51 @@ completes. Every point must end in the old or the new state; after a wipe (or wh
 would boot unprovisioned) the secret is on no byte of the raw flash, as hex or binary.
 """
 
-import hashlib
 import json
 import os
 
 import pytest
 from picodsc import bundle
-from picodsc import ocra as host_ocra
 from picodsc.emulator.harness import Emulator
 from picodsc.errors import PicodscError
-from test_firmware_stubs import mp_run
+from support import token
+from support.firmware_stubs import mp_run
+from support.token import CSUITE, SUITE, cfg_json, expected, factory_reset, image_serial, provisioned_image
+from support.token import screen_text as _screen
 
-KEY32 = bytes(range(1, 33)).hex()
-KEY20 = bytes(range(101, 121)).hex()
+KEY32 = token.KEY32.hex()
+KEY20 = token.KEY20.hex()
 KEY64 = bytes(range(150, 214)).hex()
-SUITE = "OCRA-1:HOTP-SHA256-8:QN06-PSHA256"
-CSUITE = "OCRA-1:HOTP-SHA1-8:C-QN08-PSHA1"
 SUITE512 = "OCRA-1:HOTP-SHA512-10:QN08-PSHA256"
 BLOCKS = 40  # the emulator's 4096-byte blocks; few of them keep the free-space scrub short
 LONG = os.environ.get("HYPOTHESIS_PROFILE") == "long"  # `make test-long`: torn writes in the wipe too
 
-# Runs inside MicroPython (test_firmware_stubs.mp_run: real firmware, stub `machine`).
+# Runs inside MicroPython (support.firmware_stubs.mp_run: real firmware, stub `machine`).
 _HARNESS = r"""
 import os, sys, vfs, json
+import emu_flash
 from binascii import hexlify, unhexlify
 from dsc import config, ocra, hashes, app
 
-# The firmware's own modules stay loaded: after vfs.umount('/') the host path they came from is gone.
-app._release = lambda: None
-BS = 4096
+# The token releases its configuration modules after use and imports them again (dsc.app._release).
+# Once littlefs is the root, the package's host directory is gone: base_image() mounts the bundle's
+# compiled dsc/ (what the token runs) in its place.
+import dsc
+BS = emu_flash.BLOCK_SIZE
 FF = b"\xff" * BS
+Cut = emu_flash.PowerCut
 
 
-class Cut(Exception):
-    pass
+def ram_flash(data, limit=-1, torn=False):
+    # The emulator's NOR flash in RAM (a program only clears bits, erase sets a block to 0xFF): after
+    # `limit` operations (-1: no limit) the power is gone, the next one is skipped or torn (half
+    # done) and raises Cut, as does any later one (a stale file object's finalizer must not write either).
+    dev = emu_flash.Flash(data=data)
+    dev.power_cut_after(limit, torn)
+    return dev
 
 
-class Flash:
-    # RAM NOR flash: a program only clears bits, erase (ioctl 6) sets a block to 0xFF. After `limit`
-    # operations (-1: no limit) the power is gone: the next one is skipped or torn (half done) and
-    # raises Cut, as does any later one (a stale file object's finalizer must not write either).
-    def __init__(self, data, limit=-1, torn=False):
-        self.data = data
-        self.limit = limit
-        self.torn = torn
-        self.programs = self.erases = self.overprograms = 0
-        self.cut = False
-
-    def _power(self):
-        if self.cut:
-            raise Cut()
-        if self.limit >= 0 and self.programs + self.erases >= self.limit:
-            self.cut = True
-            return False
-        return True
-
-    def readblocks(self, block, buf, offset=0):
-        a = block * BS + offset
-        buf[:] = memoryview(self.data)[a : a + len(buf)]
-
-    def writeblocks(self, block, buf, offset=None):
-        if offset is None:
-            self._erase(block)
-            offset = 0
-        whole = self._power()
-        n = len(buf) if whole else (len(buf) // 2 if self.torn else 0)
-        a = block * BS + offset
-        if self.data[a : a + n] != FF[:n]:
-            self.overprograms += 1  # littlefs programmed bytes it had not erased: NOR ANDs them
-            for i in range(n):
-                self.data[a + i] &= buf[i]
-        else:
-            self.data[a : a + n] = memoryview(buf)[:n]
-        if not whole:
-            raise Cut()
-        self.programs += 1
-
-    def _erase(self, block):
-        whole = self._power()
-        n = BS if whole else (BS // 2 if self.torn else 0)
-        self.data[block * BS : block * BS + n] = FF[:n]
-        if not whole:
-            raise Cut()
-        self.erases += 1
-
-    def ioctl(self, op, arg):
-        if op == 4:
-            return len(self.data) // BS
-        if op == 5:
-            return BS
-        if op == 6:
-            self._erase(arg)
-        return 0
-
-
-class Screen:
+class RecordingDisplay:
     # Stands in for dsc.display.Display in the boot path: records the text shown.
     def __init__(self):
         self.lines = []
@@ -132,7 +82,7 @@ def unmount(dev):
 
 def run(data, op, limit=-1, torn=False):
     # op on a flash that loses power after `limit` operations: (completed, flash, error text).
-    dev = Flash(data, limit, torn)
+    dev = ram_flash(data, limit, torn)
     mount(dev)
     err = None
     try:
@@ -155,7 +105,7 @@ def state(cfg, error):
 
 def boot(data, limit=-1):
     # The token's boot: finish an interrupted wipe, then read the configuration. (state, shown, cut)
-    dev = Flash(data, limit)
+    dev = ram_flash(data, limit)
     try:
         mount(dev)
     except OSError as e:
@@ -163,7 +113,7 @@ def boot(data, limit=-1):
     shown = None
     try:
         if app.wipe_pending():
-            screen = Screen()
+            screen = RecordingDisplay()
             app.wipe(screen)
             shown = screen.lines
         st = state(*app.load_config())
@@ -186,8 +136,9 @@ def base_image(blocks, files_dir, files):
         with open(files_dir + path, "rb") as f:
             contents.append((path, f.read()))
     data = bytearray(FF * blocks)
-    dev = Flash(data)
+    dev = ram_flash(data)
     vfs.VfsLfs2.mkfs(dev, progsize=256)
+    vfs.mount(vfs.VfsPosix(files_dir + "/lib/dsc"), dsc.__path__)
     vfs.umount("/")
     mount(dev)
     for path, blob in contents:
@@ -417,81 +368,27 @@ sweep(data, config.wipe, check, {torn!r})
 
 
 # -- end to end on the emulator's flash image ----------------------------------------------------------
-# The emulator's own emu_flash is wrapped (in this test only): the flash operation after the first
-# PICODSC_CUT ones (programs + erases) never happens and the whole board stops there, as at a power
-# cut: the emulator process exits (emu_board.Quit, which no firmware handler catches).
-_CUT_FLASH = """
-import os
-import sys
-
-import emu_board
-import emu_flash_real
-from emu_flash_real import *  # noqa: F403 - create, BLOCK_SIZE
-
-_LIMIT = int(os.getenv("PICODSC_CUT") or "-1")
-_CUT = emu_board.Quit()
-
-
-class Flash(emu_flash_real.Flash):
-    def __init__(self, path, blocks):
-        emu_flash_real.Flash.__init__(self, path, blocks)
-        self.ops = 0
-
-    def _power(self):
-        if 0 <= _LIMIT <= self.ops:
-            sys.stderr.write("power cut\\n")
-            raise _CUT
-        self.ops += 1
-
-    def writeblocks(self, block, buf, offset=None):
-        self._power()
-        emu_flash_real.Flash.writeblocks(self, block, buf, offset)
-
-    def _erase(self, block):
-        self._power()
-        emu_flash_real.Flash._erase(self, block)
-"""
-
-
-class CutEmulator(Emulator):
-    def _stage_files(self):
-        super()._stage_files()
-        emu = self._stage / "emu"
-        for f in emu.glob("emu_flash.*"):
-            f.rename(emu / ("emu_flash_real" + f.suffix))
-        (emu / "emu_flash.py").write_text(_CUT_FLASH)
+# The emulator's power-cut hook (Emulator(power_cut_after=N)): the flash operation after the first N
+# (programs + erases) never happens and the whole board stops there, as at a power cut.
 
 
 def _provisioned_image(path, board, cfg):
-    files = bundle.files(board) + [("/dsc.cfg", json.dumps(cfg).encode())]
-    with Emulator(path, board=board, files=files, blocks=64):
-        pass
-    return path.read_bytes()
+    return provisioned_image(path, board, cfg, blocks=64).read_bytes()
 
 
-def _cut_run(image, board, monkeypatch, n, action):
+def _cut_run(image, board, n, action):
     """``action(emu)`` with the power cut at flash operation n + 1; True if the cut happened."""
-    monkeypatch.setenv("PICODSC_CUT", str(n))
-    try:
-        with CutEmulator(image, board=board, sync=False) as emu:
-            try:
-                action(emu)
-            except PicodscError as e:
-                assert "power cut" in str(e), e  # stopped by the cut, not by anything else
-                return True
-            return False
-    finally:
-        monkeypatch.delenv("PICODSC_CUT")
+    with Emulator(image, board=board, sync=False, power_cut_after=n) as emu:
+        try:
+            action(emu)
+        except PicodscError as e:
+            assert "power cut" in str(e), e  # stopped by the cut, not by anything else
+            return True
+        return False
 
 
-def _screen(emu):
-    s = emu.screen()
-    return s.text() if s.on else "OFF"
-
-
-def test_counter_update_end_to_end_on_the_emulator(tmp_path, monkeypatch):
-    pristine = _provisioned_image(tmp_path / "p.img", "pico_4x4_128x64",
-                                  {"v": 1, "suite": CSUITE, "key": KEY20, "counter": 41})
+def test_counter_update_end_to_end_on_the_emulator(tmp_path):
+    pristine = _provisioned_image(tmp_path / "p.img", "pico_4x4_128x64", cfg_json(CSUITE, token.KEY20, 41))
     image = tmp_path / "token.img"
 
     def respond(emu):
@@ -501,7 +398,7 @@ def test_counter_update_end_to_end_on_the_emulator(tmp_path, monkeypatch):
     n = 0
     while True:
         image.write_bytes(pristine)
-        if not _cut_run(image, "pico_4x4_128x64", monkeypatch, n, respond):
+        if not _cut_run(image, "pico_4x4_128x64", n, respond):
             break  # the update completed before the cut: every point done
         n += 1
         with Emulator(image, sync=False) as emu:  # power back: boot and use the token
@@ -510,38 +407,29 @@ def test_counter_update_end_to_end_on_the_emulator(tmp_path, monkeypatch):
             emu.press_keys("PRESS 4 3 2 1 OK")
             assert _screen(emu) == ["CHALLNG>"]
             emu.press_keys("1 2 3 4 5 6 7 8 OK")
-            r = host_ocra.compute(CSUITE, bytes.fromhex(KEY20), "12345678", counter=counter,
-                                  pin_hash=hashlib.sha1(b"4321").digest())
-            assert _screen(emu)[-1] == r[:4] + " " + r[4:]
+            assert _screen(emu)[-1] == expected("4321", "12345678", CSUITE, token.KEY20, counter)
             assert json.loads(emu.fs_read("/dsc.cfg"))["counter"] == counter + 1
         states.append(counter)
     assert len(states) >= 2
     print(f"counter update on the emulator image: {len(states)} cut points, counters after boot {states}")
 
 
-def test_interrupted_wipe_finishes_at_boot_on_the_emulator(tmp_path, monkeypatch):
+def test_interrupted_wipe_finishes_at_boot_on_the_emulator(tmp_path):
     board = "pico_3x4_128x32"
-    pristine = _provisioned_image(tmp_path / "p.img", board, {"v": 1, "suite": SUITE, "key": KEY32})
+    pristine = _provisioned_image(tmp_path / "p.img", board, cfg_json())
     image = tmp_path / "token.img"
     image.write_bytes(pristine)
 
-    def wipe(emu):
-        emu.down("DEL")
-        emu.press("PRESS", 3_200)
-        emu.up("DEL")
-        emu.press("OK")
-
     with Emulator(image, board=board, sync=False) as emu:  # the whole wipe: how many operations
         emu.reset_stats()
-        wipe(emu)
+        factory_reset(emu)
         s = emu.stats()
         total = s["flash_writes"] + s["flash_erases"]
     for n in (2, total // 2, total - 1):  # just after the marker, halfway, before the last commit
         image.write_bytes(pristine)
-        assert _cut_run(image, board, monkeypatch, n, wipe)
+        assert _cut_run(image, board, n, factory_reset)
         with Emulator(image, board=board, sync=False) as emu:
-            serial = image.read_bytes()[-4096:-4088].hex().upper()
-            assert _screen(emu) == ["NOT PROVISIONED", serial], n  # WIPING... then this, at boot
+            assert _screen(emu) == ["NOT PROVISIONED", image_serial(image)], n  # WIPING... then this, at boot
             assert "dsc.cfg" not in emu.fs_ls("/") and "dsc.wipe" not in emu.fs_ls("/")
             emu.advance(31_000)
             assert _screen(emu) == "OFF"

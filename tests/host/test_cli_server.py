@@ -1,36 +1,22 @@
 """picodsc challenge / verify / pin-change / export / provision arguments, as a user runs them."""
 
 import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pskc
 import pytest
-from picodsc.ocra import Prepared, pin_hash
 from picodsc.registry import Registry
-
-SERIAL = "E6614103E72B8F2A"
-SUITE = "OCRA-1:HOTP-SHA256-8:QN06-PSHA256"
-KEY = bytes(range(100, 132))
-PIN = "4711"
-T0 = 1_700_000_000
-PICODSC = [str(Path(sys.executable).parent / "picodsc")]
+from support.commands import picodsc
+from support.token import DAY, KEY, PIN, SERIAL, SUITE, T0
+from support.token import response as _response
 
 
 @pytest.fixture
-def env(tmp_path):
-    e = dict(os.environ, PICODSC_REGISTRY=str(tmp_path / "r.sqlite3"), PICODSC_NOW=str(T0))
-    e.pop("PICODSC_KEY_FILE", None)
-    with Registry(tmp_path / "r.sqlite3") as reg:
-        reg.add_token(SERIAL, SUITE, KEY, pin_hash(SUITE, PIN))
-    return e
+def env(cli_env):
+    return cli_env
 
 
 def run(env, *args, input=None, **extra):
-    proc = subprocess.run(PICODSC + list(args), env=dict(env, **extra), input=input, capture_output=True,
-                          text=True, timeout=60)
-    return proc.returncode, proc.stdout, proc.stderr
+    return picodsc(*args, env=dict(env, **extra), input=input, timeout=60)
 
 
 def verify(env, challenge, resp, **extra):
@@ -38,7 +24,7 @@ def verify(env, challenge, resp, **extra):
 
 
 def response(challenge, pin=PIN):
-    return Prepared(SUITE, KEY, pin_hash(SUITE, pin)).response(challenge)
+    return _response(challenge, pin)
 
 
 def test_challenge_verify_replay(env):
@@ -103,7 +89,7 @@ def test_lockout_and_time_travel(env, tmp_path):
     c = run(env, "challenge", "--serial", SERIAL)[1].strip()
     rc, out, _ = run(env, "verify", "--serial", SERIAL, "--challenge", c, "--response", response(c))
     assert (rc, out) == (1, "FAIL: token locked until 2023-11-15 22:13:20 UTC\n")
-    later = str(T0 + 24 * 3600 + 1)
+    later = str(T0 + DAY + 1)
     c = run(env, "challenge", "--serial", SERIAL, PICODSC_NOW=later)[1].strip()
     assert run(env, "verify", "--serial", SERIAL, "--challenge", c, "--response", response(c),
                PICODSC_NOW=later)[:2] == (0, "OK\n")
@@ -127,9 +113,7 @@ def test_pin_change_interactive_in_process(env, monkeypatch):
     from picodsc.cli import _register, cli
 
     _register()
-    for k, v in env.items():
-        monkeypatch.setenv(k, v)
-    runner = CliRunner()
+    runner = CliRunner(env=env)
 
     # The response depends on the printed challenge: answer from a wrapped prompt.
     import click

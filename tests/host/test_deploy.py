@@ -4,8 +4,7 @@ import pytest
 from picodsc import bundle
 from picodsc.deploy import deploy, plan
 from picodsc.errors import PicodscError
-
-BARE_MAIN = b"import time\nwhile True:\n    time.sleep(1)\n"
+from support.token import bare_board
 
 
 def test_plan_dirs_parent_first_and_stale():
@@ -22,11 +21,8 @@ def test_plan_dirs_parent_first_and_stale():
 
 @pytest.fixture
 def emu(tmp_path):
-    harness = pytest.importorskip("picodsc.emulator.harness", reason="emulator harness not available yet")
-    # Realtime: an unprovisioned token sleeping in virtual time would not see mpremote's Ctrl-C.
     stale = ("/lib/dsc/app.py", b"raise SystemExit('stale source shadows app.mpy')\n")
-    with harness.Emulator(tmp_path / "t.img", serial="pty", realtime=True,
-                          files=[("/main.py", BARE_MAIN), stale]) as e:
+    with bare_board(tmp_path / "t.img", stale) as e:
         yield e
 
 

@@ -7,16 +7,15 @@ import picodsc
 import pytest
 from picodsc import errors
 from picodsc.bundle import board_path
-from picodsc.cli import main
 from picodsc.cli.errors import EXIT_REFUSED, EXIT_USAGE, exit_code_for
 from picodsc.ocra import OcraError, parse_suite
 from picodsc.provision import check_request
 from picodsc.registry import Registry, check_serial
 from picodsc.verifier import Verifier, check_pin
+from support.commands import run_cli
+from support.token import DAY, SERIAL, SUITE, T0
 
 PACKAGE = Path(picodsc.__file__).parent
-SUITE = "OCRA-1:HOTP-SHA256-8:QN06-PSHA256"
-SERIAL = "E6614103E72B8F2A"
 
 
 def test_exit_codes_and_click_live_only_in_cli():
@@ -84,35 +83,28 @@ def test_provision_request_refused_with_the_suite():
     assert check_request(SUITE, "4711").text == SUITE
 
 
-def test_registry_errors_carry_serial_path_and_lock(tmp_path):
+def test_registry_errors_carry_serial_path_and_lock(tmp_path, empty_registry):
     with pytest.raises(errors.RegistryError) as e:
         Registry(tmp_path / "none.sqlite3", create=False)
     assert e.value.path == tmp_path / "none.sqlite3"
-    with Registry(tmp_path / "r.sqlite3", clock=lambda: 1_700_000_000.0) as reg:
-        with pytest.raises(errors.UnknownToken) as e:
-            reg.load(SERIAL)
-        assert e.value.serial == SERIAL
+    reg = empty_registry
+    with pytest.raises(errors.UnknownToken) as e:
+        reg.load(SERIAL)
+    assert e.value.serial == SERIAL
+    reg.add_token(SERIAL, SUITE, bytes(32), bytes(32))
+    with pytest.raises(errors.AlreadyRegistered) as e:
         reg.add_token(SERIAL, SUITE, bytes(32), bytes(32))
-        with pytest.raises(errors.AlreadyRegistered) as e:
-            reg.add_token(SERIAL, SUITE, bytes(32), bytes(32))
-        assert e.value.serial == SERIAL
-        ver = Verifier(reg, max_failures=1)
-        assert ver.verify(SERIAL, ver.challenge(SERIAL), "00000000").locked_until is None  # wrong: locks
-        locked = ver.verify(SERIAL, ver.challenge(SERIAL), "00000000")
-        assert (locked.ok, locked.locked_until) == (False, 1_700_000_000.0 + 24 * 3600)
+    assert e.value.serial == SERIAL
+    ver = Verifier(reg, max_failures=1)
+    assert ver.verify(SERIAL, ver.challenge(SERIAL), "00000000").locked_until is None  # wrong: locks
+    locked = ver.verify(SERIAL, ver.challenge(SERIAL), "00000000")
+    assert (locked.ok, locked.locked_until) == (False, T0 + DAY)
 
 
-def run_main(argv, capsys):
-    with pytest.raises(SystemExit) as e:
-        main(argv)
-    out = capsys.readouterr()
-    return e.value.code, out.out, out.err
-
-
-def test_cli_maps_a_domain_error_to_one_line_and_its_code(tmp_path, capsys):
+def test_cli_maps_a_domain_error_to_one_line_and_its_code(tmp_path):
     missing = tmp_path / "none.sqlite3"
-    assert run_main(["challenge", "--serial", SERIAL, "--registry", str(missing)], capsys) == (
+    assert run_cli(["challenge", "--serial", SERIAL, "--registry", str(missing)]) == (
         EXIT_REFUSED, "", f"error: no registry at {missing} "
                           "(--registry / PICODSC_REGISTRY; `picodsc provision` creates one)\n")
-    assert run_main(["deploy", "--port", "/dev/null", "--board", "toaster"], capsys) == (
+    assert run_cli(["deploy", "--port", "/dev/null", "--board", "toaster"]) == (
         EXIT_USAGE, "", "error: unknown board 'toaster'; known boards: pico_3x4_128x32, pico_4x4_128x64\n")

@@ -1,13 +1,12 @@
 """Host reference (picodsc.ocra): RFC 6287 Appendix C vectors, parsing, malformed input, CLI."""
 
 import hashlib
-import io
 
 import pytest
 from picodsc import ocra
-from picodsc.cli import main as cli_main
 from picodsc.errors import UsageError
-from rfc6287_vectors import KEY20, KEY32, PIN, PIN_SHA1, VECTORS
+from support.commands import run_cli
+from support.vectors import BAD_INPUTS, BAD_SUITES, KEY20, KEY32, PIN, PIN_SHA1, VECTORS
 
 
 def _args(v):
@@ -62,46 +61,6 @@ def test_odd_length_hex_question_padded_right():
     assert ocra.compute(suite, key, "abcde") == ocra.compute(suite, key, "ABCDE0")
 
 
-# (suite, fragment of the message)
-BAD_SUITES = [
-    ("", "expected 'OCRA-1"),
-    ("OCRA-1:HOTP-SHA1-6", "expected 'OCRA-1"),
-    ("OCRA-1:HOTP-SHA1-6:QN08:X", "expected 'OCRA-1"),
-    ("OCRA-2:HOTP-SHA1-6:QN08", "unsupported algorithm"),
-    ("OCRA-1:TOTP-SHA1-6:QN08", "crypto function"),
-    ("OCRA-1:HOTP-SHA1:QN08", "crypto function"),
-    ("OCRA-1:HOTP-MD5-6:QN08", "unknown hash"),
-    ("OCRA-1:HOTP-SHA1-3:QN08", "truncation"),
-    ("OCRA-1:HOTP-SHA1-11:QN08", "truncation"),
-    ("OCRA-1:HOTP-SHA1-06:QN08", "truncation"),
-    ("OCRA-1:HOTP-SHA1-x:QN08", "truncation"),
-    ("OCRA-1:HOTP-SHA1-6:", "question field"),
-    ("OCRA-1:HOTP-SHA1-6:C", "question field"),
-    ("OCRA-1:HOTP-SHA1-6:PSHA1", "question field"),
-    ("OCRA-1:HOTP-SHA1-6:QX08", "question field"),
-    ("OCRA-1:HOTP-SHA1-6:QN8", "question field"),
-    ("OCRA-1:HOTP-SHA1-6:QN03", "question length"),
-    ("OCRA-1:HOTP-SHA1-6:QN65", "question length"),
-    ("OCRA-1:HOTP-SHA1-6:QNxx", "question length"),
-    ("OCRA-1:HOTP-SHA1-6:QN08-PMD5", "unknown hash"),
-    ("OCRA-1:HOTP-SHA1-6:QN08-P", "unknown hash"),
-    ("OCRA-1:HOTP-SHA1-6:QN08-S64", "session field"),
-    ("OCRA-1:HOTP-SHA1-6:QN08-S100", "session field"),
-    ("OCRA-1:HOTP-SHA1-6:QN08-T1D", "time step"),
-    ("OCRA-1:HOTP-SHA1-6:QN08-T0M", "time step"),
-    ("OCRA-1:HOTP-SHA1-6:QN08-T60S", "time step"),
-    ("OCRA-1:HOTP-SHA1-6:QN08-T49H", "time step"),
-    ("OCRA-1:HOTP-SHA1-6:QN08-T", "time step"),
-    ("OCRA-1:HOTP-SHA1-6:QN08-T01M", "time step"),
-    ("OCRA-1:HOTP-SHA1-6:QN08-X1", "unknown data input field"),
-    ("OCRA-1:HOTP-SHA1-6:QN08-", "unknown data input field"),
-    ("OCRA-1:HOTP-SHA1-6:QN08-T1M-PSHA1", "out of order"),
-    ("OCRA-1:HOTP-SHA1-6:QN08-PSHA1-PSHA1", "out of order"),
-    ("OCRA-1:HOTP-SHA1-6:QN08-C", "unknown data input field"),
-    ("OCRA-1:HOTP-SHA1-6:QN08-QN08", "unknown data input field"),
-]
-
-
 @pytest.mark.parametrize("suite,fragment", BAD_SUITES)
 def test_malformed_suite(suite, fragment):
     with pytest.raises(ValueError, match=fragment) as exc:
@@ -109,41 +68,10 @@ def test_malformed_suite(suite, fragment):
     assert isinstance(exc.value, UsageError)
 
 
-K32 = bytes.fromhex(KEY32)
-PH1 = bytes.fromhex(PIN_SHA1)
-# (suite, question, kwargs, fragment)
-BAD_INPUTS = [
-    ("OCRA-1:HOTP-SHA1-6:QN08", "123", {}, "question has 3 characters"),
-    ("OCRA-1:HOTP-SHA1-6:QN08", "1" * 17, {}, "question has 17 characters"),
-    ("OCRA-1:HOTP-SHA1-6:QN08", "1234567a", {}, "decimal digits"),
-    ("OCRA-1:HOTP-SHA1-6:QN08", "１２３４", {}, "decimal digits"),
-    ("OCRA-1:HOTP-SHA1-6:QA08", "abc-1234", {}, "ASCII letters and digits"),
-    ("OCRA-1:HOTP-SHA1-6:QA08", "abcdé123", {}, "ASCII letters and digits"),
-    ("OCRA-1:HOTP-SHA1-6:QH08", "abcdefgh", {}, "hex digits"),
-    ("OCRA-1:HOTP-SHA1-6:QN08", 12345678, {}, "question must be a string"),
-    ("OCRA-1:HOTP-SHA1-6:C-QN08", "12345678", {}, "needs counter"),
-    ("OCRA-1:HOTP-SHA1-6:C-QN08", "12345678", {"counter": -1}, "counter out of range"),
-    ("OCRA-1:HOTP-SHA1-6:C-QN08", "12345678", {"counter": 1 << 64}, "counter out of range"),
-    ("OCRA-1:HOTP-SHA1-6:C-QN08", "12345678", {"counter": "1"}, "counter must be an int"),
-    ("OCRA-1:HOTP-SHA1-6:QN08", "12345678", {"counter": 1}, "counter given but the suite has no C"),
-    ("OCRA-1:HOTP-SHA1-6:QN08-PSHA1", "12345678", {}, "needs pin_hash"),
-    ("OCRA-1:HOTP-SHA1-6:QN08-PSHA256", "12345678", {"pin_hash": PH1}, "SHA256 digest"),
-    ("OCRA-1:HOTP-SHA1-6:QN08-PSHA1", "12345678", {"pin_hash": "1234"}, "pin_hash must be bytes"),
-    ("OCRA-1:HOTP-SHA1-6:QN08", "12345678", {"pin_hash": PH1}, "pin_hash given but the suite has no P"),
-    ("OCRA-1:HOTP-SHA1-6:QN08-S064", "12345678", {}, "needs session"),
-    ("OCRA-1:HOTP-SHA1-6:QN08-S064", "12345678", {"session": bytes(63)}, "exactly 64 bytes"),
-    ("OCRA-1:HOTP-SHA1-6:QN08", "12345678", {"session": bytes(64)}, "session given but the suite has no S"),
-    ("OCRA-1:HOTP-SHA1-6:QN08-T1M", "12345678", {}, "needs timestamp"),
-    ("OCRA-1:HOTP-SHA1-6:QN08-T1M", "12345678", {"timestamp": -5}, "timestamp out of range"),
-    ("OCRA-1:HOTP-SHA1-6:QN08-T1M", "12345678", {"timestamp": 1.5}, "timestamp must be an int"),
-    ("OCRA-1:HOTP-SHA1-6:QN08", "12345678", {"timestamp": 5}, "timestamp given but the suite has no T"),
-]
-
-
 @pytest.mark.parametrize("suite,question,kwargs,fragment", BAD_INPUTS)
 def test_bad_input(suite, question, kwargs, fragment):
     with pytest.raises(ValueError, match=fragment) as exc:
-        ocra.compute(suite, K32, question, **kwargs)
+        ocra.compute(suite, bytes.fromhex(KEY32), question, **kwargs)
     assert KEY32 not in str(exc.value)
 
 
@@ -164,33 +92,29 @@ def test_pin_hash_errors():
 
 # ---- CLI ----------------------------------------------------------------------------------------
 
-def _run_cli(argv, capsys, monkeypatch, stdin=""):
-    monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
-    with pytest.raises(SystemExit) as exc:
-        cli_main(["ocra", *argv])
-    out, err = capsys.readouterr()
-    return exc.value.code, out, err
+def _run_cli(argv, stdin=""):
+    return run_cli(["ocra", *argv], stdin)
 
 
-def test_cli_vector(capsys, monkeypatch):
+def test_cli_vector():
     code, out, err = _run_cli(
         ["--suite", "OCRA-1:HOTP-SHA256-8:C-QN08-PSHA1", "--key", KEY32, "--question", "12345678",
-         "--counter", "9", "--pin", "1234"], capsys, monkeypatch)
+         "--counter", "9", "--pin", "1234"])
     assert (code, out, err) == (0, "08522129\n", "")
 
 
-def test_cli_key_from_stdin(capsys, monkeypatch):
+def test_cli_key_from_stdin():
     code, out, _ = _run_cli(
         ["--suite", "OCRA-1:HOTP-SHA512-8:QN08-T1M", "--key", "-", "--question", "22222222",
-         "--time", str(0x132D0B6)], capsys, monkeypatch, stdin=VECTORS[-1]["key"] + "\n")
+         "--time", str(0x132D0B6)], stdin=VECTORS[-1]["key"] + "\n")
     assert (code, out) == (0, "22048402\n")
 
 
-def test_cli_session(capsys, monkeypatch):
+def test_cli_session():
     suite = "OCRA-1:HOTP-SHA1-6:QN08-S064"
     want = ocra.compute(suite, bytes.fromhex(KEY20), "1234", session=bytes(range(64)))
     code, out, _ = _run_cli(["--suite", suite, "--key", KEY20, "--question", "1234",
-                             "--session", bytes(range(64)).hex()], capsys, monkeypatch)
+                             "--session", bytes(range(64)).hex()])
     assert (code, out) == (0, want + "\n")
 
 
@@ -203,14 +127,14 @@ def test_cli_session(capsys, monkeypatch):
     (["--suite", "OCRA-1:HOTP-SHA1-6:QN08-S064", "--key", KEY20, "--question", "1234", "--session", "xy"],
      "--session"),
 ])
-def test_cli_errors(argv, fragment, capsys, monkeypatch):
-    code, out, err = _run_cli(argv, capsys, monkeypatch)
+def test_cli_errors(argv, fragment):
+    code, out, err = _run_cli(argv)
     assert code == 2 and out == ""
     assert err.startswith("error: ") and fragment in err and err.count("\n") == 1
     assert KEY20 not in err
 
 
-def test_cli_empty_stdin_key(capsys, monkeypatch):
+def test_cli_empty_stdin_key():
     code, _, err = _run_cli(["--suite", "OCRA-1:HOTP-SHA1-6:QN08", "--key", "-", "--question", "12345678"],
-                            capsys, monkeypatch, stdin="")
+                            stdin="")
     assert code == 2 and "--key" in err

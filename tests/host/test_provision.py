@@ -8,28 +8,26 @@ from picodsc.errors import PicodscError, UsageError
 from picodsc.ocra import pin_hash
 from picodsc.provision import provision
 from picodsc.registry import Registry
+from support.token import SUITE, bare_board, image_serial
 
-BARE_MAIN = b"import time\nwhile True:\n    time.sleep(1)\n"
 C_SUITE = "OCRA-1:HOTP-SHA1-6:C-QN08-PSHA1"
 
 
 @pytest.fixture
 def emu(tmp_path):
-    harness = pytest.importorskip("picodsc.emulator.harness", reason="emulator harness not available yet")
-    files = [("/main.py", BARE_MAIN)]
-    with harness.Emulator(tmp_path / "t.img", serial="pty", realtime=True, files=files) as e:
+    """A board with the firmware deployed, unprovisioned."""
+    with bare_board(tmp_path / "t.img") as e:
         deploy(e.port, reset=False)
         yield e
 
 
 @pytest.fixture
-def reg(tmp_path):
-    with Registry(tmp_path / "r.sqlite3", tmp_path / "r.key") as r:
-        yield r
+def reg(empty_registry):
+    return empty_registry
 
 
 def serial_of(emu):
-    return emu.image.read_bytes()[-4096:][:8].hex().upper()
+    return image_serial(emu.image)
 
 
 def test_token_gets_exactly_the_recorded_secret(emu, reg):
@@ -74,12 +72,12 @@ def test_cli_prompts_pin_twice_without_echo(emu, tmp_path):
     _register()
     runner = CliRunner()
     args = ["provision", "--port", emu.port, "--registry", str(tmp_path / "cli.sqlite3")]
-    weak = runner.invoke(cli, args, input="1111\n1111\n")
-    assert isinstance(weak.exception, UsageError) and "PIN too weak" in str(weak.exception)  # main(): exit 2
+    weak = runner.invoke(cli, args, input="1111\n")  # refused at the first prompt, asked again: input ends
+    assert "Error: PIN too weak" in weak.output and weak.output.count("PIN: ") == 2 and weak.exit_code == 1
     assert "dsc.cfg" not in emu.fs_ls("/")
     result = runner.invoke(cli, args, input="4711\n4712\n4711\n4711\n")  # a typo, then agreement
     assert result.exit_code == 0, result.output
     assert "do not match" in result.output and "4711" not in result.output
     assert f"serial: {serial_of(emu)}\n" in result.output
     with Registry(tmp_path / "cli.sqlite3") as r:
-        assert r.load(serial_of(emu)).pin_hash == pin_hash("OCRA-1:HOTP-SHA256-8:QN06-PSHA256", "4711")
+        assert r.load(serial_of(emu)).pin_hash == pin_hash(SUITE, "4711")

@@ -7,19 +7,15 @@ challenge on the emulated keypad -> read the response off the decoded screen -> 
 
 import os
 import re
-import subprocess
-import sys
 import threading
 from pathlib import Path
 
 import pytest
+from picodsc.emulator import Emulator
 from picodsc.registry import Registry
+from support.commands import picodsc as _picodsc
+from support.token import PIN, SUITE, bare_board, image_serial
 
-harness = pytest.importorskip("picodsc.emulator.harness", reason="emulator harness not available yet")
-
-PICODSC = str(Path(sys.executable).parent / "picodsc")
-PIN = "4711"
-BARE_MAIN = b"import time\nwhile True:\n    time.sleep(1)\n"
 pytestmark = pytest.mark.skipif(not Path("/proc/self/cmdline").exists(), reason="needs /proc")
 
 
@@ -50,10 +46,8 @@ class ArgvSampler(threading.Thread):
         self.join()
 
 
-def picodsc(env, *args, timeout=300):
-    proc = subprocess.run([PICODSC, *args], env=env, capture_output=True, text=True, timeout=timeout,
-                          stdin=subprocess.DEVNULL)
-    return proc.returncode, proc.stdout, proc.stderr
+def picodsc(env, *args):
+    return _picodsc(*args, env=env)
 
 
 def read_response(emu, challenge, pin=PIN):
@@ -69,17 +63,15 @@ def read_response(emu, challenge, pin=PIN):
 
 
 @pytest.fixture(scope="module")
-def token(tmp_path_factory):
+def deployed(tmp_path_factory):
     """A deployed and provisioned emulated token: (emulator, env, serial, outputs, argv samples)."""
     tmp = tmp_path_factory.mktemp("e2e")
     image = tmp / "token.img"
-    env = dict(os.environ, PICODSC_REGISTRY=str(tmp / "registry.sqlite3"))
-    for var in ("PICODSC_KEY_FILE", "PICODSC_NOW"):
-        env.pop(var, None)
+    env = {"PICODSC_REGISTRY": str(tmp / "registry.sqlite3"), "PICODSC_KEY_FILE": None, "PICODSC_NOW": None}
     # Factory: a board with only a stand-in main.py (MicroPython and nothing else); deploy does the
     # rest. Realtime, because a sleeping unprovisioned token must see mpremote's Ctrl-C (in virtual
     # time it waits for a key).
-    with harness.Emulator(image, serial="pty", realtime=True, files=[("/main.py", BARE_MAIN)]) as emu:
+    with bare_board(image) as emu:
         rc, out, err = picodsc(env, "deploy", "--port", emu.port)
         assert rc == 0, err
         assert "deployed" in err and "/lib/dsc/app.mpy" in err
@@ -91,22 +83,21 @@ def token(tmp_path_factory):
         assert m, out
         outputs = [out, err, emu.serial_output().decode(errors="replace")]  # incl. what the token sent
     # The owner: the same flash image, booted as it is, keys pressed in virtual time.
-    with harness.Emulator(image, serial="pty", sync=False) as emu:
+    with Emulator(image, serial="pty", sync=False) as emu:
         yield emu, env, m.group(1), outputs, sampler.seen
 
 
-def test_deploy_and_provision_record_the_token(token, tmp_path):
-    emu, env, serial, outputs, _ = token
-    uid = (Path(emu.image).read_bytes()[-4096:][:8]).hex().upper()
-    assert serial == uid
+def test_deploy_and_provision_record_the_token(deployed, tmp_path):
+    emu, env, serial, outputs, _ = deployed
+    assert serial == image_serial(emu.image)
     assert "dsc.cfg" in emu.fs_ls("/")
     with Registry(env["PICODSC_REGISTRY"]) as reg:
         tok = reg.load(serial)
-    assert tok.suite == "OCRA-1:HOTP-SHA256-8:QN06-PSHA256" and len(tok.secret) == 32
+    assert tok.suite == SUITE and len(tok.secret) == 32
 
 
-def test_secret_never_in_argv_or_output(token):
-    emu, env, serial, outputs, argvs = token
+def test_secret_never_in_argv_or_output(deployed):
+    emu, env, serial, outputs, argvs = deployed
     with Registry(env["PICODSC_REGISTRY"]) as reg:
         secret = reg.load(serial).secret.hex()
     assert any(b"mpremote" in a and b"/dev/stdin" in a for a in argvs), "sampler saw the provisioning run"
@@ -116,25 +107,25 @@ def test_secret_never_in_argv_or_output(token):
     assert not any(PIN.encode() in a.split(b"\0")[-2:] and b"mpremote" in a for a in argvs)
 
 
-def test_challenge_response_verify(token):
-    emu, env, serial, _, _ = token
-    rc, challenge, _ = picodsc(env, "challenge", "--serial", serial)
-    challenge = challenge.strip()
-    response = read_response(emu, challenge)
-    rc, out, _ = picodsc(env, "verify", "--serial", serial, "--challenge", challenge, "--response", response)
-    assert (rc, out) == (0, "OK\n")
-
-
-def test_wrong_pin_fails(token):
-    emu, env, serial, _, _ = token
+def login(deployed, pin=PIN):
+    """A challenge from the registry, answered on the token's keypad with ``pin``, then verified:
+    (exit code, stdout) of `picodsc verify`."""
+    emu, env, serial, _, _ = deployed
     challenge = picodsc(env, "challenge", "--serial", serial)[1].strip()
-    response = read_response(emu, challenge, pin="8362")
-    rc, out, _ = picodsc(env, "verify", "--serial", serial, "--challenge", challenge, "--response", response)
-    assert (rc, out) == (1, "FAIL: wrong response\n")
+    response = read_response(emu, challenge, pin)
+    return picodsc(env, "verify", "--serial", serial, "--challenge", challenge, "--response", response)[:2]
 
 
-def test_locked_token_refuses_provision_and_deploy(token):
-    emu, env, serial, _, _ = token
+def test_challenge_response_verify(deployed):
+    assert login(deployed) == (0, "OK\n")
+
+
+def test_wrong_pin_fails(deployed):
+    assert login(deployed, pin="8362") == (1, "FAIL: wrong response\n")
+
+
+def test_locked_token_refuses_provision_and_deploy(deployed):
+    emu, env, serial, _, _ = deployed
     rc, out, err = picodsc(env, "provision", "--port", emu.port, "--pin", "8362", "--timeout", "3")
     assert rc == 1 and out == "" and "factory reset" in err and "Traceback" not in err
     rc, out, err = picodsc(env, "deploy", "--port", emu.port, "--timeout", "3")

@@ -6,17 +6,15 @@ import sqlite3
 import pytest
 from picodsc.errors import PicodscError, UsageError
 from picodsc.registry import Registry, Sealer, check_serial
+from support.token import SERIAL, SUITE
 
-SERIAL = "E6614103E72B8F2A"
-SUITE = "OCRA-1:HOTP-SHA256-8:QN06-PSHA256"
 SECRET = bytes.fromhex("5ec2e75ec2e75ec2e75ec2e75ec2e75ec2e75ec2e75ec2e75ec2e75ec2e7abcd")
 PIN_HASH = bytes.fromhex("c0ffee" * 10 + "c0")
 
 
 @pytest.fixture
-def reg(tmp_path):
-    with Registry(tmp_path / "reg.sqlite3", tmp_path / "reg.key", clock=lambda: 1000.0) as r:
-        yield r
+def reg(empty_registry):
+    return empty_registry
 
 
 def test_round_trip(reg):
@@ -34,14 +32,14 @@ def test_reopen_and_duplicate(tmp_path, reg):
     with pytest.raises(PicodscError, match="already in the registry"):
         reg.add_token(SERIAL, SUITE, SECRET, PIN_HASH)
     reg.close()
-    with Registry(tmp_path / "reg.sqlite3", tmp_path / "reg.key") as again:
+    with Registry(tmp_path / "r.sqlite3") as again:
         assert again.load(SERIAL).secret == SECRET
 
 
 def test_encrypted_at_rest(tmp_path, reg):
     reg.add_token(SERIAL, SUITE, SECRET, PIN_HASH)
     reg.close()
-    blob = b"".join(p.read_bytes() for p in tmp_path.iterdir() if p.name.startswith("reg.sqlite3"))
+    blob = b"".join(p.read_bytes() for p in tmp_path.iterdir() if p.name.startswith("r.sqlite3"))
     assert SERIAL.encode() in blob  # the file is really the registry
     for secret in (SECRET, PIN_HASH):
         assert secret not in blob
@@ -50,17 +48,17 @@ def test_encrypted_at_rest(tmp_path, reg):
 
 def test_key_file_created_private(tmp_path, reg):
     reg.add_token(SERIAL, SUITE, SECRET, PIN_HASH)
-    assert (tmp_path / "reg.key").stat().st_mode & 0o777 == 0o600
+    assert (tmp_path / "picodsc.key").stat().st_mode & 0o777 == 0o600
     for p in tmp_path.iterdir():  # the database, its -wal and -shm files, the key file
         assert p.stat().st_mode & 0o077 == 0, p
-    assert {p.name for p in tmp_path.iterdir()} >= {"reg.sqlite3", "reg.sqlite3-wal", "reg.key"}
+    assert {p.name for p in tmp_path.iterdir()} >= {"r.sqlite3", "r.sqlite3-wal", "picodsc.key"}
 
 
 def test_key_file_loose_permissions_refused(tmp_path, reg):
     reg.add_token(SERIAL, SUITE, SECRET, PIN_HASH)
-    os.chmod(tmp_path / "reg.key", 0o644)
+    os.chmod(tmp_path / "picodsc.key", 0o644)
     with pytest.raises(PicodscError, match="loose permissions"):
-        Sealer(tmp_path / "reg.key")
+        Sealer(tmp_path / "picodsc.key")
 
 
 def test_wrong_key_or_swapped_rows_fail(tmp_path, reg):
@@ -68,28 +66,28 @@ def test_wrong_key_or_swapped_rows_fail(tmp_path, reg):
     other = "0123456789ABCDEF"
     reg.add_token(other, SUITE, SECRET[::-1], PIN_HASH)
     reg.close()
-    db = sqlite3.connect(tmp_path / "reg.sqlite3")
+    db = sqlite3.connect(tmp_path / "r.sqlite3")
     sealed = db.execute("SELECT secret FROM tokens WHERE serial=?", (SERIAL,)).fetchone()[0]
     db.execute("UPDATE tokens SET secret=? WHERE serial=?", (sealed, other))  # copy a sealed secret
     db.commit()
     db.close()
-    with Registry(tmp_path / "reg.sqlite3", tmp_path / "reg.key") as r:
+    with Registry(tmp_path / "r.sqlite3") as r:
         with pytest.raises(PicodscError, match="cannot decrypt") as e:
             r.load(other)
         assert SECRET.hex() not in str(e.value)
-    os.remove(tmp_path / "reg.key")
-    with Registry(tmp_path / "reg.sqlite3", tmp_path / "reg.key") as r:  # fresh key: nothing opens
+    os.remove(tmp_path / "picodsc.key")
+    with Registry(tmp_path / "r.sqlite3") as r:  # fresh key: nothing opens
         with pytest.raises(PicodscError, match="cannot decrypt"):
             r.load(SERIAL)
 
 
 def test_newer_schema_refused(tmp_path, reg):
     reg.close()
-    db = sqlite3.connect(tmp_path / "reg.sqlite3")
+    db = sqlite3.connect(tmp_path / "r.sqlite3")
     db.execute("PRAGMA user_version=99")
     db.close()
     with pytest.raises(PicodscError, match="newer picodsc"):
-        Registry(tmp_path / "reg.sqlite3", tmp_path / "reg.key")
+        Registry(tmp_path / "r.sqlite3")
 
 
 def test_unknown_and_bad_serial(reg):

@@ -4,51 +4,22 @@ import hashlib
 
 import picodsc.ocra as reference
 import pytest
-import rfc6287_vectors
 from hypothesis import given
 from hypothesis import strategies as st
 from picodsc.errors import PicodscError, UsageError
 from picodsc.ocra import Prepared, parse_suite, pin_hash
-from picodsc.registry import Registry
 from picodsc.verifier import UNKNOWN, USED, WRONG, Verifier, check_pin
+from support import vectors
+from support.token import DAY, KEY, PIN, SERIAL, SUITE, pin_digest
+from support.token import response as answer
 
-SERIAL = "E6614103E72B8F2A"
-SUITE = "OCRA-1:HOTP-SHA256-8:QN06-PSHA256"
-KEY = bytes(range(32))
-PIN = "4711"
 K20, K32 = b"12345678901234567890", b"12345678901234567890123456789012"
 K64 = b"1234567890" * 6 + b"1234"
-DAY = 24 * 3600
-
-
-class Clock:
-    def __init__(self, t=1_700_000_000.0):
-        self.t = t
-
-    def __call__(self):
-        return self.t
 
 
 @pytest.fixture
-def clock():
-    return Clock()
-
-
-@pytest.fixture
-def reg(tmp_path, clock):
-    with Registry(tmp_path / "r.sqlite3", tmp_path / "r.key", clock=clock) as r:
-        r.add_token(SERIAL, SUITE, KEY, pin_hash(SUITE, PIN))
-        yield r
-
-
-@pytest.fixture
-def ver(reg):
-    return Verifier(reg)
-
-
-def answer(challenge, pin=PIN, suite=SUITE, key=KEY, counter=None):
-    return Prepared(suite, key, pin_hash(suite, pin) if "-P" in suite else None).response(
-        challenge, counter)
+def ver(registry):
+    return Verifier(registry)
 
 
 # RFC 6287 appendix C
@@ -66,7 +37,7 @@ def test_rfc6287_vectors(suite, key, q, c, pin, expect):
     assert Prepared(suite, key, ph).response(q, c) == expect
 
 
-@pytest.mark.parametrize("v", rfc6287_vectors.VECTORS, ids=lambda v: v["name"])
+@pytest.mark.parametrize("v", vectors.VECTORS, ids=lambda v: v["name"])
 def test_all_rfc6287_vectors(v):
     suite = parse_suite(v["suite"])
     ph = pin_hash(suite, v["pin"]) if suite.pin_hash_name else None
@@ -157,9 +128,9 @@ def test_unknown_and_expired(ver, clock):
     assert ver.verify(SERIAL, c, answer(c)).reason == UNKNOWN
 
 
-def test_challenge_for_other_token_is_unknown(ver, reg):
+def test_challenge_for_other_token_is_unknown(ver, registry):
     other = "0123456789ABCDEF"
-    reg.add_token(other, SUITE, KEY, pin_hash(SUITE, PIN))
+    registry.add_token(other, SUITE, KEY, pin_digest(SUITE, PIN))
     c = ver.challenge(other)
     assert ver.verify(SERIAL, c, answer(c)).reason == UNKNOWN
 
@@ -171,7 +142,7 @@ def fail(ver, n=1):
     return r
 
 
-def test_lockout_after_10_failures(ver, clock, reg):
+def test_lockout_after_10_failures(ver, clock, registry):
     for _ in range(9):
         assert fail(ver).reason == WRONG
         clock.t += 60
@@ -180,24 +151,24 @@ def test_lockout_after_10_failures(ver, clock, reg):
     c = ver.challenge(SERIAL)
     r = ver.verify(SERIAL, c, answer(c))  # 11th, right response: still refused
     assert not r.ok and r.reason == "token locked until 2023-11-15 22:22:20 UTC"
-    assert reg.load(SERIAL).locked_until == last + DAY
+    assert registry.load(SERIAL).locked_until == last + DAY
     clock.t = last + DAY - 1
     c = ver.challenge(SERIAL)
     assert ver.verify(SERIAL, c, answer(c)).reason.startswith("token locked until")
     clock.t = last + DAY + 1  # time travel past 24 h after the last failure: unlocked
     c = ver.challenge(SERIAL)
     assert ver.verify(SERIAL, c, answer(c)).ok
-    assert reg.load(SERIAL).failures == []
+    assert registry.load(SERIAL).failures == []
 
 
-def test_success_resets_count(ver, reg):
+def test_success_resets_count(ver, registry):
     fail(ver, 9)
     c = ver.challenge(SERIAL)
     assert ver.verify(SERIAL, c, answer(c)).ok
     fail(ver, 9)
     c = ver.challenge(SERIAL)
     assert ver.verify(SERIAL, c, answer(c)).ok
-    assert reg.load(SERIAL).locked_until is None
+    assert registry.load(SERIAL).locked_until is None
 
 
 def test_failures_older_than_24h_do_not_count(ver, clock):
@@ -208,27 +179,26 @@ def test_failures_older_than_24h_do_not_count(ver, clock):
     assert ver.verify(SERIAL, c, answer(c)).ok
 
 
-def test_counter_look_ahead(tmp_path, clock):
+def test_counter_look_ahead(empty_registry):
     suite = "OCRA-1:HOTP-SHA1-6:C-QN08-PSHA1"
     ph = pin_hash(suite, PIN)
-    with Registry(tmp_path / "c.sqlite3", tmp_path / "c.key", clock=clock) as reg:
-        reg.add_token(SERIAL, suite, K20, ph, counter=5)
-        ver = Verifier(reg, window=100)
-        ocra = Prepared(suite, K20, ph)
-        c = ver.challenge(SERIAL)
-        assert len(c) == 8
-        assert ver.verify(SERIAL, c, ocra.response(c, 5 + 42)).ok  # token pressed 42 times unseen
-        assert reg.load(SERIAL).counter == 48
-        c = ver.challenge(SERIAL)
-        assert ver.verify(SERIAL, c, ocra.response(c, 47)).reason == WRONG  # behind: refused
-        c = ver.challenge(SERIAL)
-        assert ver.verify(SERIAL, c, ocra.response(c, 48 + 100)).reason == WRONG  # beyond window
-        c = ver.challenge(SERIAL)
-        assert ver.verify(SERIAL, c, ocra.response(c, 48 + 99)).ok
-        assert reg.load(SERIAL).counter == 148
+    empty_registry.add_token(SERIAL, suite, K20, ph, counter=5)
+    ver = Verifier(empty_registry, window=100)
+    ocra = Prepared(suite, K20, ph)
+    c = ver.challenge(SERIAL)
+    assert len(c) == 8
+    assert ver.verify(SERIAL, c, ocra.response(c, 5 + 42)).ok  # token pressed 42 times unseen
+    assert empty_registry.load(SERIAL).counter == 48
+    c = ver.challenge(SERIAL)
+    assert ver.verify(SERIAL, c, ocra.response(c, 47)).reason == WRONG  # behind: refused
+    c = ver.challenge(SERIAL)
+    assert ver.verify(SERIAL, c, ocra.response(c, 48 + 100)).reason == WRONG  # beyond window
+    c = ver.challenge(SERIAL)
+    assert ver.verify(SERIAL, c, ocra.response(c, 48 + 99)).ok
+    assert empty_registry.load(SERIAL).counter == 148
 
 
-def test_bad_arguments_lose_nothing(ver, reg):
+def test_bad_arguments_lose_nothing(ver, registry):
     c = ver.challenge(SERIAL)
     for ch, resp in ((c, "1234567"), (c, "abcdefgh"), ("12a456", "12345678"), ("1234567", "12345678")):
         with pytest.raises(UsageError):
@@ -236,7 +206,7 @@ def test_bad_arguments_lose_nothing(ver, reg):
     assert ver.verify(SERIAL, c, answer(c)).ok  # the challenge was not consumed
     with pytest.raises(PicodscError, match="unknown token"):
         ver.verify("0123456789ABCDEF", c, answer(c))
-    assert reg.load(SERIAL).failures == []
+    assert registry.load(SERIAL).failures == []
 
 
 def test_change_pin(ver):

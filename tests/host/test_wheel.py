@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 from picodsc import bundle
-from picodsc.emulator.control import token_serial
+from support.token import image_serial
 
 REPO = Path(__file__).resolve().parents[2]
 HERE_BIN = Path(sys.executable).parent
@@ -107,7 +107,7 @@ def test_installed_wheel_deploys_to_the_emulator(venv):
             f"deployed 13 files to {info['port']} (0 already up to date), reset the board")
         screen = run([picodsc, "emulate", "--control", info["control"], "--keys", "PRESS", "--screen"],
                      env=env, cwd=root)
-        assert screen.stdout.splitlines() == ["NOT PROVISIONED", token_serial(image)]
+        assert screen.stdout.splitlines() == ["NOT PROVISIONED", image_serial(image)]
     finally:
         served.terminate()
         served.wait(timeout=30)

@@ -11,25 +11,16 @@ failure history, lock, pending challenges) and the bytes of the registry and key
 import hashlib
 import os
 import sqlite3
-import subprocess
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-from picodsc.cli import main
-from picodsc.ocra import pin_hash
 from picodsc.registry import Registry
+from support.commands import picodsc, run_cli
+from support.token import KEY, PIN, SERIAL, SUITE, T0, pin_digest, response
 
-SERIAL = "E6614103E72B8F2A"
-SUITE = "OCRA-1:HOTP-SHA256-8:QN06-PSHA256"
-KEY = bytes(range(0x40, 0x60))
-PIN = "4711"
-PIN_HASH = pin_hash(SUITE, PIN)
-T0 = 1_700_000_000
+PIN_HASH = pin_digest(SUITE, PIN)
 PENDING = "314159"  # a challenge issued at T0, still pending
-PICODSC = str(Path(sys.executable).parent / "picodsc")
 HUGE = 100_000  # characters: under Linux's 128 KiB limit for one argv string
 SECRETS = [KEY.hex(), KEY.hex().upper(), PIN_HASH.hex(), PIN_HASH.hex().upper()]
 
@@ -286,18 +277,14 @@ ROWS = [
 # -- running and observing -------------------------------------------------------------------------
 
 @pytest.fixture
-def home(tmp_path):
-    """A registry with one token, a failure on record and a pending challenge; the env to use it."""
-    d = tmp_path / "reg"
-    with Registry(d / "r.sqlite3", clock=lambda: T0) as reg:
-        reg.add_token(SERIAL, SUITE, KEY, PIN_HASH)
-        with reg.transaction() as db:
-            tok = reg.load(SERIAL, db)
-            tok.failures = [T0 - 60.0]
-            reg.save_state(db, tok)
-            reg.add_challenge(db, SERIAL, PENDING, T0, purge_before=0)
-    env = {"PICODSC_REGISTRY": str(d / "r.sqlite3"), "PICODSC_NOW": str(T0), "PICODSC_KEY_FILE": None}
-    return d, env
+def home(registry, cli_env):
+    """The test registry with a failure on record and a pending challenge; (its directory, the env)."""
+    with Registry(registry.path, clock=lambda: T0) as reg, reg.transaction() as db:
+        tok = reg.load(SERIAL, db)
+        tok.failures = [T0 - 60.0]
+        reg.save_state(db, tok)
+        reg.add_challenge(db, SERIAL, PENDING, T0, purge_before=0)
+    return registry.path.parent, cli_env
 
 
 def snapshot(d, env):
@@ -334,21 +321,11 @@ def _has_table(db, name):
 
 
 def run_in_process(argv, env, stdin):
-    runner = CliRunner()
-    code = 0
-    with runner.isolation(input=stdin, env=env) as (out, err, _):
-        try:
-            main(argv)
-        except SystemExit as e:
-            code = e.code
-    return code, out.getvalue().decode(errors="replace"), err.getvalue().decode(errors="replace")
+    return run_cli(argv, stdin, env)
 
 
 def run_real(argv, env, stdin):
-    full = {k: v for k, v in os.environ.items() if k not in env}
-    full.update({k: v for k, v in env.items() if v is not None})
-    proc = subprocess.run([PICODSC, *argv], env=full, input=stdin, capture_output=True, text=True, timeout=60)
-    return proc.returncode, proc.stdout, proc.stderr
+    return picodsc(*argv, env=env, input=stdin, timeout=60)
 
 
 def check(row, code, out, err):
@@ -397,29 +374,25 @@ def test_pin_change_proves_the_token_not_the_old_pin(home):
     one is never asked. So pin-change must only be offered after the user authenticated with the old PIN
     (SECURITY.md); the CLI is the server's tool for that step, not a self-service endpoint."""
     d, env = home
-    from picodsc.ocra import Prepared, pin_hash
-
     new_pin = "8362"
     c = run_in_process(challenge(), env, "")[1].strip()
-    thief = Prepared(SUITE, KEY, pin_hash(SUITE, new_pin)).response(c)  # the token, any PIN typed
+    thief = response(c, new_pin)  # the token, any PIN typed
     argv = ["pin-change", "--serial", SERIAL, "--challenge", c, "--response", thief, "--pin-stdin"]
     assert run_in_process(argv, env, new_pin + "\n") == (0, "OK\n", "")
     c = run_in_process(challenge(), env, "")[1].strip()
-    owner = Prepared(SUITE, KEY, PIN_HASH).response(c)
+    owner = response(c)
     assert run_in_process(verify(c, owner), env, "") == (1, "FAIL: wrong response\n", "")
 
 
 def test_failed_pin_changes_count_towards_the_lockout(home):
     """PIN change is no side door for guessing: 10 wrong proofs lock the token like 10 wrong logins."""
     d, env = home
-    from picodsc.ocra import Prepared
-
     for _ in range(9):  # + the fixture's failure 60 s ago: 10 within 24 h
         c = run_in_process(challenge(), env, "")[1].strip()
         argv = ["pin-change", "--serial", SERIAL, "--challenge", c, "--response", "00000000", "--pin-stdin"]
         assert run_in_process(argv, env, "8362\n") == (1, "FAIL: wrong response\n", "")
     c = run_in_process(challenge(), env, "")[1].strip()
-    code, out, err = run_in_process(verify(c, Prepared(SUITE, KEY, PIN_HASH).response(c)), env, "")
+    code, out, err = run_in_process(verify(c, response(c)), env, "")
     assert (code, err) == (1, "") and out.startswith("FAIL: token locked until ")
 
 

@@ -13,8 +13,6 @@ timeout within 100 ms of a key event or of the screen read) is avoided by waitin
 """
 
 import copy
-import hashlib
-import json
 import os
 import re
 import shutil
@@ -31,18 +29,14 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 from picodsc import bundle
-from picodsc import ocra as host_ocra
 from picodsc.emulator.harness import Emulator
 from picodsc.emulator.screen import Screen
+from support.token import CSUITE, KEY20, KEY32, SUITE, cfg_json, image_serial, provisioned_image, response
 
 LONG = os.environ.get("HYPOTHESIS_PROFILE") == "long"
 SEQUENCES = int(os.environ.get("PICODSC_SEQUENCES", 10_000 if LONG else 150))
 STEPS = 20  # steps per sequence (at most)
 
-KEY32 = bytes(range(1, 33))
-KEY20 = bytes(range(101, 121))
-SUITE = "OCRA-1:HOTP-SHA256-8:QN06-PSHA256"
-CSUITE = "OCRA-1:HOTP-SHA1-8:C-QN08-PSHA1"
 MARGIN = 100  # ms: a timeout this close to a key event or the screen read is left undecided
 MAX_HEAP = 48 * 1024  # the firmware's live heap when off (64-bit unix port; bench_firmware has the figure)
 TICKS_PERIOD = 1 << 30  # time.ticks_ms() wraps here on rp2 (and in the emulator)
@@ -250,9 +244,7 @@ class TokenModel:
             self.challenge = text
 
     def _respond(self):
-        digest = {"SHA1": hashlib.sha1, "SHA256": hashlib.sha256}[self.suite.split("-P")[1]]
-        self.response = host_ocra.compute(self.suite, self.key, self.challenge, counter=self.counter,
-                                          pin_hash=digest(self.typed_pin.encode()).digest())
+        self.response = response(self.challenge, self.typed_pin, self.suite, self.key, self.counter)
         if self.counter is not None:
             self.counter += 1
         self.responses += 1
@@ -312,12 +304,7 @@ class World:
         self.suite, self.key, self.initial_counter = suite, key, counter
         self.pristine = tmp_path / "pristine.img"
         self.image = tmp_path / "token.img"
-        obj = {"v": 1, "suite": suite, "key": key.hex()}
-        if counter is not None:
-            obj["counter"] = counter
-        files = bundle.files(board) + [("/dsc.cfg", json.dumps(obj).encode())]
-        with Emulator(self.pristine, board=board, files=files, blocks=64):
-            pass  # the firmware and the configuration synced into a 64-block image
+        provisioned_image(self.pristine, board, cfg_json(suite, key, counter), blocks=64)
         self.emu = None
         self.dirty = True
         self.restarts = 0
@@ -333,7 +320,7 @@ class World:
         # set-up: let the boot finish so the token is off and asleep, as the model starts.
         self.emu.advance(1_000)
         self.counter = self.initial_counter
-        self.serial = self.emu.image.read_bytes()[-4096:-4088].hex().upper()
+        self.serial = image_serial(self.image)
         self.restarts += 1
 
     def close(self):
@@ -343,10 +330,9 @@ class World:
 
     def text(self):
         """Decoded screen ("OFF" when dark), cached by the raw controller reply."""
-        reply = self.emu._command("screen")  # DESIGN.md: "W H ON INVERT HEX"
+        reply = self.emu.screen_wire()  # DESIGN.md: "W H ON INVERT HEX"
         if reply not in self._texts:
-            w, h, on, inv, data = reply.split(" ")
-            s = Screen(int(w), int(h), bytes.fromhex(data), on=on == "1", invert=inv == "1")
+            s = Screen.from_wire(reply)
             self._texts[reply] = s.text() if s.on else "OFF"
         return self._texts[reply]
 

@@ -14,29 +14,24 @@ times out (every boot fails: a reset loop), one that raises on import.
 """
 
 import base64
-import json
 import os
 import select
 import shutil
 import subprocess
-import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
-from picodsc import ocra as host_ocra
 from picodsc.bundle import compile_mpy
 from picodsc.emulator.harness import Emulator
 from picodsc.errors import PicodscError
+from support.commands import MPREMOTE, on_pty
+from support.token import PIN, SUITE, cfg_json, expected
 
-MPREMOTE = str(Path(sys.executable).parent / "mpremote")
-SUITE = "OCRA-1:HOTP-SHA256-8:QN06-PSHA256"
 KEY = bytes(range(0xA0, 0xC0))  # test key, recognisable in any dump
-PIN = "4711"
 CHALLENGE = "271828"
-CONFIG = json.dumps({"v": 1, "suite": SUITE, "key": KEY.hex()})
+CONFIG = cfg_json(SUITE, KEY)
 ATTACK_SECONDS = 4.0  # mpremote never gets an answer: this bounds each call
 DRIVER = "/lib/adafruit_ssd1306.mpy"
 REAL_DRIVER = "/lib/real_ssd1306.mpy"  # the pinned driver, moved aside by the fault modules
@@ -76,13 +71,9 @@ class SSD1306_I2C(real_ssd1306.SSD1306_I2C):
 FAULT_IMPORT = "raise ImportError('injected driver fault')\n"
 
 
-def reference(pin=PIN, challenge=CHALLENGE):
-    pin_hash = host_ocra.pin_hash(host_ocra.parse_suite(SUITE), pin)
-    return host_ocra.compute(SUITE, KEY, challenge, pin_hash=pin_hash)
-
-
-def response_lines(response):
-    return ["", "", "", response[:4] + " " + response[4:]]  # big digits, centred (see test_provision_e2e)
+def answer_screen(pin=PIN, challenge=CHALLENGE):
+    """The screen after ``pin`` and ``challenge``: the response in big digits, centred."""
+    return ["", "", "", expected(pin, challenge, SUITE, KEY)]
 
 
 def leaks(data):
@@ -158,21 +149,18 @@ def run_mpremote(port, args, stdin=b"", cwd=None):
 
 def run_mpremote_repl(port, typed):
     """`mpremote repl` on a terminal of its own: type ``typed``, then leave with Ctrl-]."""
-    master, slave = os.openpty()
-    proc = subprocess.Popen([MPREMOTE, "connect", port, "repl"], stdin=slave, stdout=slave, stderr=slave)
-    os.close(slave)
     out = bytearray()
+    with on_pty([MPREMOTE, "connect", port, "repl"]) as (proc, master):
 
-    def drain(seconds):
-        end = time.monotonic() + seconds
-        while (left := end - time.monotonic()) > 0:
-            if select.select([master], [], [], min(left, 0.1))[0]:
-                try:
-                    out.extend(os.read(master, 4096))
-                except OSError:
-                    return
+        def drain(seconds):
+            end = time.monotonic() + seconds
+            while (left := end - time.monotonic()) > 0:
+                if select.select([master], [], [], min(left, 0.1))[0]:
+                    try:
+                        out.extend(os.read(master, 4096))
+                    except OSError:
+                        return
 
-    try:
         drain(1.0)  # "Connected to MicroPython at ..."
         for chunk in typed:
             os.write(master, chunk)
@@ -184,11 +172,6 @@ def run_mpremote_repl(port, typed):
             rc = proc.wait(timeout=ATTACK_SECONDS)
         except subprocess.TimeoutExpired:
             rc = "timeout"
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        os.close(master)
     return rc, bytes(out)
 
 
@@ -286,7 +269,7 @@ def test_token_in_use_still_answers_after_every_attack(attacks):
     for name in ATTACKS:
         r = attacks[("healthy", name)]
         assert r["screen"] == ["PIN>*7"], name  # the attack did not disturb the owner's typing
-        assert r["after"] == response_lines(reference()), name
+        assert r["after"] == answer_screen(), name
 
 
 def test_corrupt_config_keeps_its_error_screen(attacks):
@@ -298,7 +281,7 @@ def test_corrupt_config_keeps_its_error_screen(attacks):
 def test_driver_fault_resets_instead_of_opening_the_repl(attacks, kind):
     r = attacks[(kind, "exec")]
     assert r["screen"] == [] and r["after"] == []  # dark: the token reset, it did not stop
-    assert r["repaired"] == response_lines(reference())
+    assert r["repaired"] == answer_screen()
 
 
 def test_driver_raising_on_import_is_a_reset_loop_not_a_repl(base_image):
@@ -339,7 +322,7 @@ def test_driver_raising_on_import_is_a_reset_loop_not_a_repl(base_image):
         emu.close()
     assert leaks(emu.serial_output()) == [] and emu.serial_output() == b""
     with Emulator(image, sync=True) as emu:  # reflashed: the same key answers again
-        assert full_flow(emu) == response_lines(reference())
+        assert full_flow(emu) == answer_screen()
 
 
 # -- raw bytes on the pty ------------------------------------------------------------------------------
@@ -398,10 +381,10 @@ def test_raw_bytes_while_typing_then_the_token_still_answers(raw_token):
     emu.press_keys(" ".join(PIN[2:]) + " OK")
     write_all(fd, b"\x03" * 1024 + b"\r\x01")
     emu.press_keys(" ".join(CHALLENGE) + " OK")
-    assert emu.screen().text() == response_lines(reference())
+    assert emu.screen().text() == answer_screen()
     emu.press_keys("PRESS")
     assert_silent(emu)
-    assert full_flow(emu) == response_lines(reference())
+    assert full_flow(emu) == answer_screen()
 
 
 # -- out of scope, shown so SECURITY.md can say so: physical access ------------------------------------
@@ -416,7 +399,7 @@ def test_flash_dump_holds_the_key_in_clear(base_image):
 def test_dumped_key_and_one_observed_response_give_the_pin_offline():
     """Soft PIN: the token stores nothing about the PIN, so with the key, one (challenge, response)
     seen at a login is enough to try all 10^4 PINs offline, without the server's lockout."""
-    observed = reference()  # what the token showed for CHALLENGE (see the tests above)
+    observed = answer_screen()  # what the token showed for CHALLENGE (see the tests above)
     found = [pin for pin in (f"{n:04d}" for n in range(10_000))
-             if reference(pin) == observed]
+             if answer_screen(pin) == observed]
     assert found == [PIN]

@@ -8,14 +8,18 @@ from . import cli
 _EMULATE_HELP = """Run the token firmware on an emulated Pico.
 
 \b
-Interactive (default): the OLED is drawn in the terminal; keys 0-9, Enter = OK,
-Backspace = DEL, p = PRESS, q = quit. Realtime clock.
+Interactive (default): the OLED is drawn to fit the terminal (80x24 is enough);
+keys 0-9 and the board's legends (* # A-D), Enter = OK, Backspace = DEL,
+p = PRESS, w = factory reset (holds DEL+PRESS 3.5 s; then Enter wipes), ? = notes,
+q = quit. Realtime clock.
 
 \b
 Scripted: --keys "PRESS 1 2 3 4 OK 1 2 3 4 5 6 OK" presses keypad keys in order
-(PRESS, OK, DEL, 0-9; WAIT:<ms> lets virtual time pass), then --screen prints the
-decoded display text (one display line per output line), --png FILE saves a
-screenshot. Virtual clock: the output does not depend on the machine's speed.
+(PRESS, OK, DEL, 0-9 or a legend such as * # A; KEY:<ms> holds a key, K1+K2:<ms>
+a chord, HOLD:KEY ... UP:KEY keeps one down, WAIT:<ms> lets virtual time pass),
+then --screen prints the decoded display text (one display line per output line),
+--png FILE saves a screenshot. Virtual clock: the output does not depend on the
+machine's speed.
 
 \b
 Serve: --serve puts the token's USB serial (its REPL) on a pseudo-terminal and
@@ -35,14 +39,27 @@ types on the keypad of the running emulator served at PATH and reads its screen.
 IMAGE (--flash) is a littlefs flash image that persists between runs (created on
 first use; default: the user data directory's picodsc/token.img). The firmware
 files in the image are brought up to date from this checkout at every start.
+One emulator at a time runs on an image: a second one needs its own --flash.
+
+\b
+Examples:
+  picodsc emulate                                  # the token in this terminal
+  picodsc emulate --keys "PRESS 4 0 7 1 OK" --screen
+  picodsc emulate --keys "DEL+PRESS:3500 OK" --screen   # factory reset
+  picodsc emulate --flash /tmp/second.img --serve
 """
 
 
+def _image_options(f):
+    """--flash IMAGE and --board NAME (emulate and demo)."""
+    f = click.option("--board", default=bundle.DEFAULT_BOARD, show_default=True,
+                     help="board definition from boards/")(f)
+    return click.option("--flash", "image", type=click.Path(dir_okay=False), default=None,
+                        help="flash image file (default: token.img in the user data directory)")(f)
+
+
 @cli.command("emulate", help=_EMULATE_HELP)
-@click.option("--flash", "image", type=click.Path(dir_okay=False), default=None,
-              help="flash image file (default: token.img in the user data directory)")
-@click.option("--board", default=bundle.DEFAULT_BOARD, show_default=True,
-              help="board definition from boards/")
+@_image_options
 @click.option("--keys", default=None, help='key script, e.g. "PRESS 1 2 3 4 OK WAIT:500"')
 @click.option("--screen", "show_screen", is_flag=True, help="print the decoded screen text at the end")
 @click.option("--png", type=click.Path(dir_okay=False), default=None,
@@ -54,10 +71,11 @@ files in the image are brought up to date from this checkout at every start.
 @click.option("--realtime/--virtual-time", default=None,
               help="clock: realtime (interactive default) or virtual (--keys/--serve default)")
 def emulate_command(image, board, keys, show_screen, png, serve, control, realtime):
-    from ..emulator import control as emu_session
+    from ..emulator import session as emu_session
+    from ..emulator.keys import board_keys, parse_keys
 
-    if keys is not None:
-        keys = emu_session.parse_keys(keys)  # bad key names: exit 2 before starting anything
+    if keys is not None:  # bad key names: exit 2 before starting anything
+        keys = parse_keys(keys, None if control and not serve else board_keys(board))
     if control and not serve:
         if keys is None and not show_screen and not png:
             raise click.UsageError("--control PATH without --serve needs --keys, --screen or --png")
@@ -76,13 +94,27 @@ def emulate_command(image, board, keys, show_screen, png, serve, control, realti
     emu_session.interactive(image, board, realtime is not False)
 
 
-@cli.command("demo")
-@click.option("--flash", "image", type=click.Path(dir_okay=False), default=None,
-              help="flash image file (default: token.img in the user data directory)")
-@click.option("--board", default=bundle.DEFAULT_BOARD, show_default=True,
-              help="board definition from boards/")
-def demo_command(image, board):
-    """Set up a demo token (provisioned into a demo registry) and open the interactive emulator."""
-    from ..emulator import control as emu_session
+_DEMO_HELP = """Set up a demo token (provisioned into a demo registry) and open the interactive emulator.
 
-    emu_session.demo(image, board, echo=click.echo)
+\b
+The first run provisions the token on the image with PIN 4071 into the demo
+registry (the user data directory's picodsc/demo/) and prints how to get a
+challenge and verify the response from another terminal. Later runs reuse it; a
+demo token whose registry entry was deleted is provisioned afresh. --reset
+deletes the image and the demo registry first and starts over.
+
+\b
+Examples:
+  picodsc demo                 # what `make emulate` runs
+  picodsc demo --reset         # start over with a new demo token
+"""
+
+
+@cli.command("demo", help=_DEMO_HELP)
+@_image_options
+@click.option("--reset", is_flag=True, help="delete the image and the demo registry, then start over")
+def demo_command(image, board, reset):
+    from ..emulator.demo import demo
+
+    bundle.board_path(board)  # unknown board: exit 2 before anything else
+    demo(image, board, echo=click.echo, reset=reset)

@@ -29,7 +29,13 @@ def _hex_option(value, name):
 @click.option("--session", default=None, help="session information as hex (S suites)")
 @click.option("--time", "timestamp", type=int, default=None, help="number of time steps (T suites)")
 def ocra_command(suite, key, question, counter, pin, session, timestamp):
-    """Print the OCRA response for one challenge."""
+    """Print the OCRA response for one challenge.
+
+    \b
+    Example (the key on stdin, not in argv):
+      echo 3132333435363738393031323334353637383930 | picodsc ocra --suite OCRA-1:HOTP-SHA1-6:QN08 \\
+          --key - --question 00000000
+    """
     if key == "-":
         key = sys.stdin.readline()
     key_bytes = _hex_option(key, "--key")

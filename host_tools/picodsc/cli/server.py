@@ -8,6 +8,7 @@ import sys
 import click
 
 from .. import bundle, pskc_export
+from ..errors import PicodscError
 from ..ocra import DEFAULT_SUITE
 from ..registry import Registry
 from ..verifier import Result, Verifier, check_pin
@@ -27,8 +28,17 @@ def _err(text):
     click.echo(text, err=True)
 
 
+def _checked_pin(pin):
+    """click's value_proc: a malformed or weak PIN is refused at the first prompt, which asks again."""
+    try:
+        return check_pin(pin)
+    except (PicodscError, ValueError) as e:
+        raise click.UsageError(str(e)) from None
+
+
 def _prompt_pin(text="New PIN"):
-    return check_pin(click.prompt(text, hide_input=True, confirmation_prompt=True, err=True))
+    """The PIN, typed twice without echo; checked after the first prompt (asked again if refused)."""
+    return click.prompt(text, hide_input=True, confirmation_prompt=True, err=True, value_proc=_checked_pin)
 
 
 def _read_pin_stdin():
@@ -43,7 +53,12 @@ def _read_pin_stdin():
 @click.option("--no-reset", is_flag=True, help="do not reset the board afterwards")
 @click.option("--timeout", type=float, default=30.0, show_default=True, help="seconds to wait for the board")
 def deploy_command(port, board, source, no_reset, timeout):
-    """Compile and copy the firmware, board file and drivers to a board with mpremote."""
+    """Compile and copy the firmware, board file and drivers to a board with mpremote.
+
+    \b
+    Example:
+      picodsc deploy --port /dev/ttyACM0
+    """
     from ..deploy import deploy
 
     deploy(port, board=board, compiled=not source, reset=not no_reset, timeout=timeout, progress=_err)
@@ -63,6 +78,11 @@ def provision_command(port, suite, pin, pin_stdin, replace, timeout, registry_pa
     """Give a token a fresh secret over USB, record it in the registry and lock the token.
 
     Prints `serial: <SERIAL>`. The secret goes to the token on mpremote's stdin, never in argv.
+    The PIN is asked twice without echo; a malformed or weak one is refused and asked again.
+
+    \b
+    Example:
+      picodsc provision --port /dev/ttyACM0 --registry tokens.sqlite3
     """
     from ..provision import check_request, check_suite, provision
 
@@ -84,7 +104,12 @@ def provision_command(port, suite, pin, pin_stdin, replace, timeout, registry_pa
 @click.option("--serial", required=True, help="token serial")
 @registry_option
 def challenge_command(serial, registry_path):
-    """Print a fresh challenge for a token (pending for 120 s, consumed by its first verify)."""
+    """Print a fresh challenge for a token (pending for 120 s, consumed by its first verify).
+
+    \b
+    Example:
+      picodsc challenge --serial E6614103E72B8F2A --registry tokens.sqlite3
+    """
     with Registry(registry_path, create=False) as reg:
         click.echo(Verifier(reg).challenge(serial))
 
@@ -110,6 +135,10 @@ def verify_command(serial, challenge, response, registry_path):
     token locked until <time>. A challenge is consumed by its first verify.
     10 consecutive failures within 24 h lock the token until 24 h after the last one;
     a success resets the count. Testing hook: env PICODSC_NOW (epoch seconds) sets the clock.
+
+    \b
+    Example:
+      picodsc verify --serial E6614103E72B8F2A --challenge 428175 --response 46067259
     """
     with Registry(registry_path, create=False) as reg:
         result = Verifier(reg).verify(serial, challenge, response)
@@ -133,6 +162,10 @@ def pin_change_command(serial, challenge, response, pin_stdin, registry_path):
               echo NEWPIN | picodsc pin-change --serial S --challenge C --response R --pin-stdin
     Prints OK (exit 0) or FAIL: <reason> (exit 1); failures count towards the lockout.
     Nothing changes on the token (it never stores the PIN).
+
+    \b
+    Example:
+      picodsc pin-change --serial E6614103E72B8F2A
     """
     with Registry(registry_path, create=False) as reg:
         ver = Verifier(reg)
@@ -154,7 +187,12 @@ def pin_change_command(serial, challenge, response, pin_stdin, registry_path):
               help="file to write (mode 0600); default stdout")
 @registry_option
 def export_command(serial, fmt, output, registry_path):
-    """Export a token (RFC 6030 PSKC, OCRA suite included) for another server. Holds the secret!"""
+    """Export a token (RFC 6030 PSKC, OCRA suite included) for another server. Holds the secret!
+
+    \b
+    Example:
+      picodsc export --serial E6614103E72B8F2A --output token.pskc
+    """
     with Registry(registry_path, create=False) as reg:
         data = pskc_export.build(reg.load(serial))
     _err("warning: this PSKC file holds the token's secret in clear: keep it private, delete it after import")

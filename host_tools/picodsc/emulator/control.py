@@ -1,12 +1,10 @@
-"""Driving an emulator: key scripts, scripted runs, ``--serve`` with its control socket, the demo.
-
-Key scripts are space-separated key names (``PRESS``, ``OK``, ``DEL``, ``0``..``9``) and ``WAIT:<ms>``
-(let virtual time pass), e.g. ``"PRESS 1 2 3 4 OK WAIT:500"``.
+"""The control socket of ``picodsc emulate --serve``: its server and its client.
 
 Control socket (``picodsc emulate --serve``): a Unix stream socket, mode 0600 in a private directory;
 one request line, one reply line, any number of requests per connection:
 
-    keys <script>   -> ok                       run a key script on the running token
+    keys <script>   -> ok                       run a key script (picodsc.emulator.keys) on the token;
+                                                keys it leaves held (HOLD:) stay down
     screen          -> ok W H ON INVERT HEX     the panel (the emulator's own ``screen`` format)
     stats           -> ok {json}
     (anything else) -> err <message>
@@ -24,58 +22,9 @@ import tempfile
 import threading
 from pathlib import Path
 
-from ..errors import PicodscError, UsageError
+from ..errors import PicodscError
+from .keys import PRESS_MS, board_keys, parse_keys, run_keys
 from .screen import Screen
-
-KEY_NAMES = ("PRESS", "OK", "DEL") + tuple("0123456789")
-_MAX_WAIT_MS = 24 * 3600 * 1000
-
-
-def parse_keys(script):
-    """``"PRESS 1 WAIT:200"`` -> ``[("press", "PRESS"), ("press", "1"), ("wait", 200)]``."""
-    steps = []
-    for word in script.split():
-        name = word.upper()
-        if name in KEY_NAMES:
-            steps.append(("press", name))
-        elif name.startswith("WAIT:"):
-            ms = name[5:]
-            if not ms.isdigit() or int(ms) > _MAX_WAIT_MS:
-                raise UsageError(f"bad wait {word!r}: use WAIT:<milliseconds>, e.g. WAIT:500")
-            steps.append(("wait", int(ms)))
-        else:
-            raise UsageError(f"unknown key {word!r}; valid keys: {' '.join(KEY_NAMES)} and WAIT:<ms>")
-    return steps
-
-
-def run_keys(emu, steps):
-    """Run a key script (text or :func:`parse_keys` steps) on ``emu``."""
-    for kind, arg in parse_keys(steps) if isinstance(steps, str) else steps:
-        if kind == "press":
-            emu.press(arg)
-        else:
-            emu.advance(arg)
-
-
-def screen_line(screen):
-    """``ok W H ON INVERT HEX``: a Screen in the emulator's reply format (physical pixels)."""
-    w, h = screen.width, screen.height
-    data = bytearray(w * h // 8)
-    for y, row in enumerate(screen.pixels):
-        for x, p in enumerate(row):
-            if p:
-                data[(y >> 3) * w + x] |= 1 << (y & 7)
-    return f"ok {w} {h} {int(screen.on)} {int(screen.invert)} {data.hex()}"
-
-
-def parse_screen(fields):
-    w, h, on, inv, hexdata = fields.split()
-    return Screen(int(w), int(h), bytes.fromhex(hexdata), on=on == "1", invert=inv == "1")
-
-
-def screen_lines(screen):
-    """Decoded text of what the panel shows (nothing while the display is off)."""
-    return screen.text() if screen.on else []
 
 
 # --- server ---------------------------------------------------------------------------------------
@@ -126,16 +75,21 @@ class ControlServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
         cmd, _, arg = line.partition(" ")
         try:
             with self._lock:
-                if cmd == "keys":
-                    run_keys(self.emu, arg)
+                if cmd == "keys":  # checked whole before the first key is pressed
+                    steps = parse_keys(arg, self._valid_keys())
+                    run_keys(self.emu, steps, pace=getattr(self.emu, "realtime", False), release=False)
                     return "ok"
                 if cmd == "screen":
-                    return screen_line(self.emu.screen())
+                    return "ok " + self.emu.screen().to_wire()
                 if cmd == "stats":
                     return "ok " + json.dumps(self.emu.stats())
         except PicodscError as e:
             return f"err {e}"
         return f"err unknown command {cmd!r}: use keys, screen or stats"
+
+    def _valid_keys(self):
+        board = getattr(self.emu, "board", None)
+        return board_keys(board) if board is not None else None
 
     def close(self):
         if self._thread is not None:
@@ -198,8 +152,14 @@ class RemoteEmulator:
         return reply[3:]
 
     # Keys are queued and sent as one script: one round trip per script, not per key.
-    def press(self, key):
-        self._pending.append(key)
+    def press(self, key, hold_ms=PRESS_MS):
+        self._pending.append(key if hold_ms == PRESS_MS else f"{key}:{int(hold_ms)}")
+
+    def down(self, key):
+        self._pending.append(f"HOLD:{key}")
+
+    def up(self, key):
+        self._pending.append(f"UP:{key}")
 
     def advance(self, ms):
         self._pending.append(f"WAIT:{int(ms)}")
@@ -212,7 +172,7 @@ class RemoteEmulator:
     def screen(self):
         """The served panel as a :class:`Screen`."""
         self.flush()
-        return parse_screen(self._ask("screen"))
+        return Screen.from_wire(self._ask("screen"))
 
     def stats(self):
         self.flush()
@@ -231,160 +191,3 @@ class RemoteEmulator:
 
     def __exit__(self, exc_type, *exc):
         self.close(flush=exc_type is None)  # after an error, type nothing more
-
-
-# --- sessions (what `picodsc emulate` / `picodsc demo` run) --------------------------------------------
-DEMO_PIN = "4071"  # printed by the demo: a demo token protects nothing
-
-
-def data_dir():
-    import platformdirs
-
-    return Path(platformdirs.user_data_dir("picodsc"))
-
-
-def image_path(image=None):
-    """The flash image to use: ``image`` or the default ``<user data dir>/token.img``."""
-    if image is not None:
-        return Path(image)
-    d = data_dir()
-    try:
-        d.mkdir(parents=True, exist_ok=True, mode=0o700)
-    except OSError as e:
-        raise PicodscError(f"cannot create {d}: {e.strerror}") from None
-    return d / "token.img"
-
-
-def token_serial(image):
-    """The serial of the token in ``image``: its flash unique ID (first 8 bytes of the last block)."""
-    try:
-        with open(image, "rb") as f:
-            f.seek(-4096, os.SEEK_END)
-            return f.read(8).hex().upper()
-    except OSError as e:
-        raise PicodscError(f"cannot read image {image}: {e.strerror}") from None
-
-
-def _emulator(image, board, **kw):
-    from .harness import Emulator
-
-    return Emulator(image_path(image), board=board, **kw)
-
-
-def _report(screen, show_screen, png, echo):
-    if show_screen:
-        for line in screen_lines(screen):
-            echo(line)
-    if png:
-        from .terminal import write_png
-
-        write_png(screen, png)
-
-
-def scripted(image, board, steps, show_screen, png, realtime, echo):
-    """Boot, run the key script, then print the screen text and/or write a screenshot."""
-    with _emulator(image, board, realtime=realtime) as emu:
-        run_keys(emu, steps)
-        _report(emu.screen(), show_screen, png, echo)
-
-
-def drive_remote(path, steps, show_screen, png, echo):
-    """Run a key script on the emulator served at control socket ``path``; report its screen."""
-    with RemoteEmulator(path) as emu:
-        run_keys(emu, steps or [])
-        _report(emu.screen(), show_screen, png, echo)
-
-
-def serve(image, board, control_path, realtime, echo, ready=None):
-    """Serial on a pty + control socket until SIGINT/SIGTERM; prints ``port:`` and ``control:`` lines."""
-    import signal
-
-    stop = threading.Event()
-    signals = (signal.SIGINT, signal.SIGTERM)
-    previous = {s: signal.signal(s, lambda signum, frame: stop.set()) for s in signals}
-    try:
-        with _emulator(image, board, serial="pty", realtime=realtime) as emu:
-            server = ControlServer(emu, control_path).start()
-            try:
-                echo(f"port: {emu.port}")
-                echo(f"control: {server.path}")
-                while not stop.wait(0.2):
-                    if not emu.running:
-                        raise PicodscError("the emulated board stopped")
-            finally:
-                server.close()
-    finally:
-        for s, h in previous.items():
-            signal.signal(s, h)
-
-
-def interactive(image, board, realtime=True, notes=(), emu=None):
-    """The terminal UI on a running emulator (``emu``) or on a new one, its USB serial on a pty."""
-    import sys
-
-    from .terminal import TerminalUI
-
-    if not sys.stdin.isatty() or not sys.stdout.isatty():
-        raise PicodscError("interactive mode needs a terminal; use --keys/--screen or --serve")
-    if emu is not None:
-        TerminalUI(emu, title=f"picodsc {board}", notes=notes).run()
-        return
-    with _emulator(image, board, serial="pty", realtime=realtime) as emu:
-        notes = [f"USB serial (mpremote connect ...): {emu.port}", *notes]
-        TerminalUI(emu, title=f"picodsc {board}", notes=notes).run()
-
-
-def demo(image, board, echo):
-    """Default image, a demo token provisioned into a demo registry, then the interactive emulator."""
-    import sys
-
-    if not sys.stdin.isatty() or not sys.stdout.isatty():
-        raise PicodscError("the demo is interactive: run it in a terminal")
-    path = image_path(image)
-    reg_dir = data_dir() / "demo"
-    reg_path = reg_dir / "registry.sqlite3"
-    echo(f"emulated token: flash image {path}")
-    with _emulator(path, board, serial="pty", realtime=True) as emu:
-        if "dsc.cfg" in emu.fs_ls("/"):
-            serial = token_serial(path)
-            echo(f"token {serial} is provisioned (demo PIN {DEMO_PIN} if the demo provisioned it)")
-        else:
-            serial = _demo_provision(emu, reg_dir, reg_path, echo)
-        notes = [f"USB serial: {emu.port}"]
-        if serial:
-            cmd = _picodsc_command()
-            reg = f"--registry {reg_path}"
-            notes += [
-                f"demo token {serial}, PIN {DEMO_PIN}. In another terminal: "
-                f"{cmd} challenge --serial {serial} {reg}",
-                "then here: p, the PIN, Enter, the challenge, Enter; check the response with:",
-                f"{cmd} verify --serial {serial} {reg} --challenge C --response R",
-            ]
-        for line in notes[1:]:
-            echo(line)
-        interactive(path, board, notes=notes, emu=emu)
-    for line in notes[1:]:
-        echo(line)
-
-
-def _picodsc_command():
-    """How to run `picodsc` from another terminal: the venv's script unless it is on PATH."""
-    import shutil
-    import sys
-    from pathlib import Path
-
-    here = Path(sys.executable).parent / "picodsc"
-    on_path = shutil.which("picodsc")
-    if on_path and Path(on_path).resolve() == here.resolve():
-        return "picodsc"
-    return str(here) if here.exists() else "picodsc"
-
-
-def _demo_provision(emu, reg_dir, reg_path, echo):
-    from ..provision import provision
-    from ..registry import Registry
-
-    echo(f"provisioning a demo token into the demo registry {reg_path} ...")
-    reg_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    with Registry(reg_path, key_file=reg_dir / "picodsc.key") as registry:
-        return provision(registry, emu.port, pin=DEMO_PIN, replace=True, log=echo)

@@ -122,21 +122,43 @@ class Screen:
         """The pixels as '#'/'.' rows (for debugging failed tests)."""
         return "\n".join("".join("#" if p else "." for p in row) for row in self.pixels)
 
-    def png(self, path, scale=4):
-        """Write a screenshot: lit pixels light blue on black, each pixel ``scale`` x ``scale``."""
-        from PIL import Image
+    def png(self, path, scale=None):
+        """Write a screenshot (:func:`picodsc.emulator.render.write_png`); returns ``path``."""
+        from .render import PNG_SCALE, write_png
 
-        img = Image.new("RGB", (self.width, self.height), (0, 0, 0))
-        lit = (120, 200, 255)
-        px = img.load()
-        for y, row in enumerate(self.pixels):
-            for x, p in enumerate(row):
-                if p:
-                    px[x, y] = lit
-        if scale != 1:
-            img = img.resize((self.width * scale, self.height * scale), Image.NEAREST)
-        img.save(path, format="PNG")
+        write_png(self, path, PNG_SCALE if scale is None else scale)
         return path
+
+    # -- the wire format of the emulator's ``screen`` reply: ``W H ON INVERT HEX`` ------------------
+    @classmethod
+    def from_wire(cls, text):
+        """A Screen from ``"W H ON INVERT HEX"`` (the panel's physical pixels, GDDRAM layout)."""
+        try:
+            w, h, on, inv, hexdata = text.split()
+            return cls(int(w), int(h), bytes.fromhex(hexdata), on=on == "1", invert=inv == "1")
+        except ValueError:
+            raise ValueError(f"not a screen reply: {text[:40]!r}") from None
+
+    def to_wire(self):
+        """The inverse of :meth:`from_wire`."""
+        data = _pack(self.pixels)
+        return f"{self.width} {self.height} {int(self.on)} {int(self.invert)} {data.hex()}"
+
+    @classmethod
+    def from_pixels(cls, pixels, on=True):
+        """A Screen from ``pixels[y][x]`` rows (e.g. decoded back from a terminal rendering)."""
+        return cls(len(pixels[0]), len(pixels), _pack(pixels), on=on)
+
+
+def _pack(pixels):
+    """``pixels[y][x]`` -> GDDRAM bytes (byte ``(y//8)*W + x``, bit ``y%8``)."""
+    w = len(pixels[0])
+    data = bytearray(w * len(pixels) // 8)
+    for y, row in enumerate(pixels):
+        for x, p in enumerate(row):
+            if p:
+                data[(y >> 3) * w + x] |= 1 << (y & 7)
+    return bytes(data)
 
 
 def _column(ink, x, y0, rows=8, step=1):

@@ -1,12 +1,14 @@
 """Emulated Pico: boots the firmware files from a littlefs flash image (run by MicroPython's unix port).
 
-    micropython emu_main.py --image IMAGE --stage DIR [--blocks N] [--realtime] [--ctl IN,OUT]
+    micropython emu_main.py --image IMAGE --stage DIR [--blocks N] [--realtime] [--ctl IN,OUT] [--power-cut N]
 
 ``--image``: the flash image (created, all 0xFF + random unique ID, if missing; ``--blocks`` blocks of
 4096 bytes, default 512). ``--stage``: a host directory holding ``board.py`` (the board file: pin map,
 keys, display) and optionally ``manifest.json`` + ``fw/`` (firmware files to sync into the image:
 ``{"files": [device paths], "stale": [device paths to remove]}``, file ``P`` at ``fw/P``).
 ``--ctl``: control channel fds (default 3,4). fd 0/1 are the serial. ``--realtime``: wall clock.
+``--power-cut N``: the power goes off at the flash operation after the first N (programs + erases,
+counted from power-up): it does not happen, "power cut" goes to stderr and the process exits.
 
 Boot loop, as on a Pico: reset the machine state, forget firmware modules, run /boot.py, then
 /main.py (friendly mode only), then the REPL (``repl.run(board, mode)``; without repl.py: idle).
@@ -20,7 +22,10 @@ import os
 import sys
 
 import emu_board
+import emu_control
+import emu_core
 import emu_flash
+import emu_machine
 import emu_ssd1306
 import vfs
 
@@ -34,13 +39,14 @@ _STAGE = "/_stage"
 
 
 def _args(argv):
-    opts = {"blocks": _DEFAULT_BLOCKS, "realtime": False, "ctl": "3,4", "image": None, "stage": None}
+    opts = {"blocks": _DEFAULT_BLOCKS, "realtime": False, "ctl": "3,4", "image": None, "stage": None,
+            "power-cut": -1}
     i = 0
     while i < len(argv):
         a = argv[i]
         if a == "--realtime":
             opts["realtime"] = True
-        elif a in ("--image", "--stage", "--blocks", "--ctl"):
+        elif a in ("--image", "--stage", "--blocks", "--ctl", "--power-cut"):
             i += 1
             opts[a[2:]] = argv[i]
         else:
@@ -49,6 +55,7 @@ def _args(argv):
     if not opts["image"] or not opts["stage"]:
         raise SystemExit("usage: emu_main.py --image IMAGE --stage DIR [--blocks N] [--realtime]")
     opts["blocks"] = int(opts["blocks"])
+    opts["power-cut"] = int(opts["power-cut"])
     return opts
 
 
@@ -81,7 +88,7 @@ def _sync():
         except OSError:
             same = False
         if not same:
-            emu_board._makedirs(path)
+            emu_control.makedirs(path)
             with open(path, "wb") as f:
                 f.write(data)
         data = None
@@ -98,6 +105,7 @@ def _mount(opts):
     if not _exists(opts["image"]):
         emu_flash.create(opts["image"], opts["blocks"])
     flash = emu_flash.Flash(opts["image"], opts["blocks"])
+    flash.power_cut_after(opts["power-cut"], error=emu_core.Quit())  # nothing catches Quit: the board stops
     vfs.mount(vfs.VfsPosix(opts["stage"]), _STAGE)
     hw = _load_board(_STAGE + "/board.py")
     vfs.umount("/")
@@ -133,10 +141,10 @@ def _run_file(path, board):
         code = compile(src, path[1:], "exec")
         src = None
         exec(code, {"__name__": "__main__"})
-    except (emu_board.HardReset, emu_board.SoftReset, emu_board.Quit):
+    except (emu_core.HardReset, emu_core.SoftReset, emu_core.Quit):
         raise
     except SystemExit:
-        raise emu_board.SoftReset() from None
+        raise emu_core.SoftReset() from None
     except BaseException as e:  # noqa: B036 - a board prints any uncaught exception, incl. Ctrl-C
         _print_traceback(e)
 
@@ -170,7 +178,7 @@ def main():
     flash, hw = _mount(opts)
     oled = emu_ssd1306.SSD1306(hw.get("DISPLAY_WIDTH", 128), hw.get("DISPLAY_HEIGHT", 64))
     board = emu_board.Board(hw, flash, oled, ctl_in, ctl_out, realtime=opts["realtime"])
-    emu_board.install(board)
+    emu_machine.install(board)
     keep = set(sys.modules)
     mode = "friendly"
     try:
@@ -189,19 +197,21 @@ def main():
                     board.serial_write(b"MPY: soft reboot\r\n")
                 else:
                     mode = "friendly"
-            except emu_board.HardReset:
+            except emu_core.HardReset:
                 mode = "friendly"
-                board.reset_cause = emu_board._Machine.WDT_RESET
-            except emu_board.SoftReset:
+                board.reset_cause = emu_machine.WDT_RESET
+            except emu_core.SoftReset:
                 board.serial_write(b"MPY: soft reboot\r\n")
-            except emu_board.Quit:
+            except emu_core.Quit:
                 raise
             except BaseException as e:  # noqa: B036 - a REPL failure: report it, reboot
                 sys.print_exception(e)
                 board.serial_read(None)  # not in a tight loop: wait for the next serial input
                 board.serial_write(b"MPY: soft reboot\r\n")
-    except emu_board.Quit:
+    except emu_core.Quit:
         pass
+    if flash.cut:
+        sys.stderr.write("power cut\n")
     flash.close()
 
 

@@ -12,7 +12,7 @@ import oath
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from picodsc import ocra as host
-from test_ocra_firmware import firmware_ocra, firmware_results
+from support.ocra_firmware import firmware_ocra, firmware_results
 
 fw = firmware_ocra()  # firmware/dsc/ocra.py under CPython
 

@@ -1,4 +1,5 @@
-"""Stand-in firmware helpers for the emulator's own tests (installed on the image as /lib/stub.py).
+"""Stand-in firmware helpers for the emulator's own tests (runs inside MicroPython; installed on the
+image as /lib/stub.py by support.stub_board).
 
 The tests' tiny main.py files import this instead of the real firmware, so the emulator is tested
 on its own: the pinned adafruit_ssd1306 driver on machine.I2C, a keypad scan, big text.
