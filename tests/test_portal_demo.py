@@ -3,13 +3,16 @@ to type, serves the portal on the loopback address (plain-HTTP cookie there only
 name and password pass the login's first step and get the token's challenge; `q` stops everything;
 a second run goes on with the same user and token."""
 
+import fcntl
 import http.cookiejar
 import os
 import pty
 import re
 import select
 import signal
+import struct
 import sys
+import termios
 import time
 import urllib.parse
 import urllib.request
@@ -40,6 +43,7 @@ class Demo:
                     f"127.0.0.1:{port}",
                 ],
             )
+        fcntl.ioctl(self.fd, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))  # a 120x40 window
         self.out = b""
 
     def read_until(self, marker, timeout=120):
@@ -85,7 +89,7 @@ def test_make_demo_sets_up_serves_and_stops(tmp_path):
     port = free_port()
     demo = Demo(tmp_path / "demo", port)
     try:
-        text = demo.read_until("p PRESS   q quit")
+        text = demo.read_until("q quit")
         creds = re.search(
             r"user name: (\S+)\s+password: (\S+)\s+token PIN: (\d{4})\s+serial: ([0-9A-F]{16})", text
         )
@@ -104,7 +108,7 @@ def test_make_demo_sets_up_serves_and_stops(tmp_path):
 
     again = Demo(tmp_path / "demo", port)  # second run: same user, same token
     try:
-        text = again.read_until("p PRESS   q quit")
+        text = again.read_until("q quit")
         assert f"password: {password}" in text and f"serial: {serial}" in text
         again.quit()
     finally:
