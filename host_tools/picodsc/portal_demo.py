@@ -97,9 +97,9 @@ def wait_ready(url, proc, timeout=READY_TIMEOUT_S):
 
 
 def run(bind=DEFAULT_BIND, directory=None, echo=print):
+    from .emulator.harness import Emulator
     from .emulator.image import token_serial
     from .emulator.session import interactive
-    from .emulator.harness import Emulator
     from .sls import Service
 
     host, _, port = bind.rpartition(":")

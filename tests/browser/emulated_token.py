@@ -8,8 +8,8 @@ decoded OLED screen, never from the secret.
 
 import re
 
-from picodsc.emulator.image import token_serial
 from picodsc.emulator.harness import Emulator
+from picodsc.emulator.image import token_serial
 from picodsc.ocra import DEFAULT_SUITE, parse_suite
 from picodsc.portal_demo import seed_token
 

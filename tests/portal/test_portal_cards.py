@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from picodsc.web import cards
 
-sys.path.insert(0, str(Path(__file__).parent / "browser"))
+sys.path.insert(0, str(Path(__file__).parents[1] / "browser"))
 from card_reader import read_pdf, read_png  # noqa: E402
 
 ALPHABET = "ACDEFHJKLMNPQRTUVWXY34679"  # unambiguous letters and digits, as the domain's cards use

@@ -26,7 +26,7 @@ from picodsc.sls.views import (
 )
 from picodsc.web import create_app
 
-sys.path.insert(0, str(Path(__file__).parent / "api"))
+sys.path.insert(0, str(Path(__file__).parents[1] / "api"))
 from api_stub import StubService  # noqa: E402
 
 HTTPS = "https://127.0.0.1"
