@@ -42,6 +42,10 @@ def serve_command(bind, workers, fake_clock, trusted_proxies, maintenance_every,
     """Serve the JSON API (/api/v1, OpenAPI at /api/v1/openapi.json) with gunicorn.
 
     Plain HTTP: in production put it behind a TLS-terminating reverse proxy (see README).
+
+    \b
+    Example:
+      picodsc serve --bind 127.0.0.1:8080 --workers 4 --trusted-proxies 1
     """
     from ..sls import FileClock, SystemClock
     from ..sls.clock import TESTING_ENV, testing_enabled

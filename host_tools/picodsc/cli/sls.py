@@ -96,7 +96,12 @@ def user_group():
                    + ", ".join(_IDENTITY_FIELDS) + " (personal data, sealed at rest)")
 @database_option
 def user_add(username, account, primary, password_stdin, identity_stdin, database):
-    """Add a user (password on stdin)."""
+    """Add a user (password on stdin).
+
+    \b
+    Example:
+      picodsc user add alice --account U1234567 --primary --password-stdin < password.txt
+    """
     password = _stdin_line("password")
     identity = _identity_from_stdin() if identity_stdin else None
     with _service(database) as service:
@@ -108,7 +113,12 @@ def user_add(username, account, primary, password_stdin, identity_stdin, databas
 @click.argument("username")
 @database_option
 def user_show(username, database):
-    """A user's account, role, SLS status, credential, devices and lock."""
+    """A user's account, role, SLS status, credential, devices and lock.
+
+    \b
+    Example:
+      picodsc user show alice
+    """
     with _service(database) as service:
         info = service.user_info(username)
     rows = [
@@ -137,7 +147,12 @@ def user_show(username, database):
 @click.argument("username")
 @database_option
 def user_unlock(username, database):
-    """End a user's lockout (after verifying the holder's identity by phone)."""
+    """End a user's lockout (after verifying the holder's identity by phone).
+
+    \b
+    Example:
+      picodsc user unlock alice
+    """
     with _service(database) as service:
         service.unlock(username)
     click.echo(f"user {username} unlocked")
@@ -149,7 +164,12 @@ def user_unlock(username, database):
 @click.option("--pin-stdin", is_flag=True, help="the tokens' PIN from one line of stdin (suites with P)")
 @database_option
 def import_command(pskc_file, pin_stdin, database):
-    """Import tokens from a vendor's PSKC seed file (RFC 6030); prints each imported serial."""
+    """Import tokens from a vendor's PSKC seed file (RFC 6030); prints each imported serial.
+
+    \b
+    Example:
+      picodsc import tokens.pskc --pin-stdin < pin.txt
+    """
     data = pskc_file.read()
     pin = _stdin_line("PIN") if pin_stdin else None
     with _service(database) as service:
@@ -168,7 +188,12 @@ def device_group():
 @click.option("--serial", required=True)
 @database_option
 def device_assign(username, serial, database):
-    """Bind a provisioned or imported token to a user."""
+    """Bind a provisioned or imported token to a user.
+
+    \b
+    Example:
+      picodsc device assign --user alice --serial E6614103E72B8F2A
+    """
     with _service(database) as service:
         service.assign_device(username, serial)
     click.echo(f"token {serial} assigned to {username}")
@@ -183,7 +208,12 @@ def temp_passcode_group():
 @click.option("--user", "username", required=True)
 @database_option
 def temp_passcode_issue(username, database):
-    """Issue a temporary passcode: printed once, alone on the last line of stdout."""
+    """Issue a temporary passcode: printed once, alone on the last line of stdout.
+
+    \b
+    Example:
+      picodsc temp-passcode issue --user alice | tail -n 1
+    """
     with _service(database) as service:
         passcode = service.issue_temp_passcode(username)
     click.echo(f"temporary passcode for {username} (full access 2 days, then portal only 10 days):")
@@ -200,7 +230,12 @@ def replacement_group():
 @click.option("--serial", required=True, help="the provisioned replacement token")
 @database_option
 def replacement_ship(username, serial, database):
-    """Record a replacement token as shipped (auto-activates 21 days later)."""
+    """Record a replacement token as shipped (auto-activates 21 days later).
+
+    \b
+    Example:
+      picodsc replacement ship --user alice --serial 0011223344556677
+    """
     with _service(database) as service:
         info = service.ship_replacement(username, serial)
     click.echo(f"replacement {info.serial} shipped to {username}; "
@@ -215,7 +250,12 @@ def sharing_group():
 @sharing_group.command("list")
 @database_option
 def sharing_list(database):
-    """Sharing requests waiting for Client Services."""
+    """Sharing requests waiting for Client Services.
+
+    \b
+    Example:
+      picodsc sharing list
+    """
     with _service(database) as service:
         pending = service.pending_sharing()
     for r in pending:
@@ -228,7 +268,12 @@ def sharing_list(database):
 @click.argument("request_ids", type=int, nargs=-1, required=True)
 @database_option
 def sharing_approve(request_ids, database):
-    """Approve pending sharing requests by id (see `picodsc sharing list`)."""
+    """Approve pending sharing requests by id (see `picodsc sharing list`).
+
+    \b
+    Example:
+      picodsc sharing approve 7
+    """
     with _service(database) as service:
         for request_id in request_ids:
             service.approve_sharing(request_id)
@@ -239,7 +284,12 @@ def sharing_approve(request_ids, database):
 @cli.command("maintenance")
 @database_option
 def maintenance_command(database):
-    """Run due events: auto-activations, notices, purges (idempotent; safe every minute from cron)."""
+    """Run due events: auto-activations, notices, purges (idempotent; safe every minute from cron).
+
+    \b
+    Example:
+      picodsc maintenance --database postgresql+psycopg://picodsc@db/picodsc
+    """
     with _service(database) as service:
         report = service.maintenance()
     for username in report.activated:
@@ -258,7 +308,12 @@ def audit_group():
 @audit_group.command("verify")
 @database_option
 def audit_verify(database):
-    """Check the audit log's HMAC chain; names the first row changed or removed (exit 1)."""
+    """Check the audit log's HMAC chain; names the first row changed or removed (exit 1).
+
+    \b
+    Example:
+      picodsc audit verify
+    """
     with _service(database) as service:
         report = service.verify_audit()
     if report.ok:
