@@ -74,7 +74,7 @@ screenshots: $(STAMP) chromium
 
 # The Client Portal on http://127.0.0.1:8000 with a demo user and the emulated token in this terminal.
 demo: $(STAMP)
-	$(BIN)/python -m picodsc.cli.portal_demo
+	$(BIN)/picodsc portal-demo
 
 clean:
 	rm -rf $(VENV) $(PEERS) .pytest_cache .hypothesis build *.egg-info host_tools/*.egg-info

@@ -1,6 +1,6 @@
 """`make demo`: the whole Secure Login System on one laptop — portal in the browser, token in the terminal.
 
-    python -m picodsc.cli.portal_demo [--bind 127.0.0.1:8000] [--dir DIR]   (the command: cli/portal_demo.py)
+    picodsc portal-demo [--bind 127.0.0.1:8000] [--dir DIR]      (the command: cli/portal_demo.py)
 
 First run (or when its files are gone): a demo database, an emulated token seeded the way a vendor
 seeds a token (the secret goes into the token's flash configuration, its RFC 6030 PSKC seed file is

@@ -1,4 +1,4 @@
-"""`make demo` (python -m picodsc.cli.portal_demo) on a pseudo-terminal: it sets everything up, prints what
+"""`make demo` (picodsc portal-demo) on a pseudo-terminal: it sets everything up, prints what
 to type, serves the portal on the loopback address (plain-HTTP cookie there only), the printed user
 name and password pass the login's first step and get the token's challenge; `q` stops everything;
 a second run goes on with the same user and token."""
@@ -23,6 +23,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parents[1] / "api"))
 from api_server import free_port  # noqa: E402
 
+PICODSC = str(Path(sys.executable).with_name("picodsc"))  # the venv's console script
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 pytestmark = pytest.mark.skipif(not hasattr(pty, "fork"), reason="needs a pseudo-terminal")
 
@@ -32,11 +33,10 @@ class Demo:
         self.pid, self.fd = pty.fork()
         if self.pid == 0:  # child: the demo, as `make demo` runs it
             os.execv(
-                sys.executable,
+                PICODSC,
                 [
-                    sys.executable,
-                    "-m",
-                    "picodsc.cli.portal_demo",
+                    PICODSC,
+                    "portal-demo",
                     "--dir",
                     str(directory),
                     "--bind",
