@@ -1,11 +1,11 @@
-# picodsc — every target sets itself up: `make emulate` and `make test` work on a fresh clone.
+# picodsc — every target sets itself up: `make demo` and `make test` work on a fresh clone.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: setup test test-long bench bench-peers lint emulate tmux clean pg-server
+.PHONY: setup test test-long bench bench-peers lint emulate demo chromium tmux screenshots clean pg-server
 
 setup: $(STAMP)
 
@@ -16,8 +16,18 @@ $(STAMP): pyproject.toml
 	$(BIN)/micropython -c "import hashlib, framebuf, vfs; print('micropython ok')"
 	touch $(STAMP)
 
-test: $(STAMP) tmux pg-server
+test: $(STAMP) tmux pg-server chromium
 	$(BIN)/python -m pytest -q -m "not slow" $(PYTEST_ARGS)
+
+# Debian's Chromium for the browser tests (tests/browser): installed when missing and running as root;
+# otherwise those tests skip with a one-line reason (CI sets PICODSC_REQUIRE_BROWSER=1: then they fail).
+CHROMIUM := /usr/bin/chromium
+chromium:
+	@if [ ! -x $(CHROMIUM) ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing chromium (apt) for the browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium \
+			>/dev/null; \
+	fi
 
 # Debian's tmux for the test of the emulator in a real 80x24 pane (tests/emulator/test_tmux_pane.py):
 # installed when missing and running as root; otherwise that test skips with a one-line reason.
@@ -57,6 +67,14 @@ lint: $(STAMP)
 
 emulate: $(STAMP)
 	$(BIN)/picodsc demo
+
+# The README's portal pictures (docs/portal-*.png), taken by the browser tests.
+screenshots: $(STAMP) chromium
+	PICODSC_SCREENSHOTS=1 $(BIN)/python -m pytest -q tests/browser -k "screenshots or card_png"
+
+# The Client Portal on http://127.0.0.1:8000 with a demo user and the emulated token in this terminal.
+demo: $(STAMP)
+	$(BIN)/picodsc portal-demo
 
 clean:
 	rm -rf $(VENV) $(PEERS) .pytest_cache .hypothesis build *.egg-info host_tools/*.egg-info

@@ -23,7 +23,7 @@ def cli():
 
 def _register() -> None:
     # Imported for their side effect of adding commands to `cli`.
-    from . import emulate, ocra, serve, server, sls  # noqa: F401
+    from . import emulate, ocra, portal_demo, serve, server, sls  # noqa: F401
 
 
 def main(argv: Sequence[str] | None = None) -> NoReturn:
