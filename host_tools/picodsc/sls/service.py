@@ -469,17 +469,8 @@ class Service:
             if ok:
                 on_ok(conn, srow, tx, now)
             else:
-                until = login.record_failure(conn, user, now)
-                audit.append(
-                    self.store,
-                    conn,
-                    now,
-                    srow["username"],
-                    purpose,
-                    srow["username"],
-                    result="failed",
-                    locked_until=until,
-                )
+                who = srow["username"]
+                login.fail_attempt(self.store, conn, user, now, who, purpose, who, "failed")
                 failed = True
         if failed:
             raise LoginFailed()
@@ -576,16 +567,8 @@ class Service:
             if login.is_locked(user["locked_until"], now) or not lifecycle.card_activate(
                 self.store, conn, row["username"], answers, now
             ):
-                until = login.record_failure(conn, user, now)
-                audit.append(
-                    self.store,
-                    conn,
-                    now,
-                    row["username"],
-                    "card-activate",
-                    row["username"],
-                    result="failed",
-                    locked_until=until,
+                login.fail_attempt(
+                    self.store, conn, user, now, row["username"], "card-activate", row["username"], "failed"
                 )
                 failed = True
         if failed:
