@@ -253,11 +253,7 @@ class Service:
                 )
             ).first():
                 raise Conflict(f"token {serial} is already assigned")
-            conn.execute(
-                update(T.devices)
-                .where(T.devices.c.username == username, T.devices.c.status == "active")
-                .values(status="void")
-            )
+            lifecycle.move_status(conn, T.devices, username, "active", "void")
             conn.execute(
                 T.devices.insert().values(username=username, serial=serial, status="active", created_at=now)
             )
