@@ -502,35 +502,20 @@ class Service:
             if require_fresh and row["credential"] != "none" and now > row["fresh_until"]:
                 raise AccessDenied("confirm with your security device first (step-up)")
             level = W.LIMIT_ROW[row["credential"]]
+
+            def audited(result, **detail):
+                audit.append(
+                    self.store, conn, now, username, "withdrawal", username,
+                    result=result, amount_cents=amount_cents, **detail,
+                )
+
             try:
                 wid, limits = W.withdraw(conn, username, level, amount_cents, now)
             except LimitExceeded as e:
                 refused = e
-                audit.append(
-                    self.store,
-                    conn,
-                    now,
-                    username,
-                    "withdrawal",
-                    username,
-                    result="refused",
-                    amount_cents=amount_cents,
-                    limit=e.limit_name,
-                    period=e.period,
-                )
+                audited("refused", limit=e.limit_name, period=e.period)
             else:
-                audit.append(
-                    self.store,
-                    conn,
-                    now,
-                    username,
-                    "withdrawal",
-                    username,
-                    result="ok",
-                    amount_cents=amount_cents,
-                    level=level,
-                    id=wid,
-                )
+                audited("ok", level=level, id=wid)
         if refused is not None:
             raise refused
         return WithdrawalResult(wid, amount_cents, now, limits)
