@@ -6,7 +6,7 @@ Contract: /work/wt/SLS-CONTRACT.md (coordination file). Differences and addition
 - ``Service.close()``; ``Service.audit_rows(subject=None, action=None)`` (list of dicts, for tests/admin).
 - ``CardView.activation_positions``: the two positions ``card_activate`` wants answered (a dict
   position -> code). A wrong activation answer raises ``LoginFailed`` and counts as a failed attempt.
-- Dataclasses live in :mod:`picodsc.sls.views` and are re-exported here and by ``picodsc.sls``.
+- Dataclasses live in :mod:`picodsc.sls.views` and are re-exported by ``picodsc.sls``.
 - Bad serials raise ``InvalidInput("serial", ...)``; a PIN the policy refuses, ``InvalidInput("pin", ...)``.
 - ``Service.maintenance()`` sends a notice only while it is still ahead of the auto-activation (a
   notice whose moment passed while maintenance did not run is skipped, the activation is not).
@@ -34,12 +34,11 @@ from .clock import Clock, SystemClock
 from .errors import AccessDenied, Conflict, InvalidInput, LimitExceeded, LoginFailed, NotFound, SessionInvalid
 from .store import Store
 from .users import account_participating, add_user, hash_secret, require_user
-from .views import (  # noqa: F401  (re-exported)
+from .views import (
     AuditReport,
     CardView,
     DeviceInfo,
     Identity,
-    Limits,
     LoginStep,
     MaintenanceReport,
     MeView,
