@@ -10,16 +10,14 @@ import select
 import shutil
 import subprocess
 import tempfile
-import termios
 import threading
 import time
-import tty
 from pathlib import Path
 
 from .. import bundle, upy
 from ..errors import PicodscError, UsageError
 from .image import check_image, lock
-from .serial_io import relay_pty
+from .serial_io import check_serial_mode, open_pty, relay_pty
 
 MP_DIR = Path(__file__).resolve().parent / "mp"
 _OUTPUT_KEEP = 1 << 20  # serial output kept for serial_output()
@@ -34,11 +32,9 @@ class BoardProcess:
     def __init__(self, image, board=bundle.DEFAULT_BOARD, serial="pipe", realtime=False, compiled=True,
                  heapsize=None, files=None, sync=True, blocks=None, timeout=60.0, power_cut_after=None,
                  seed=1, early_wakeups=25):
-        if serial not in ("pipe", "pty"):
-            raise UsageError(f"serial must be 'pipe' or 'pty', not {serial!r}")
+        self.serial = check_serial_mode(serial)
         self.image = Path(image).absolute()  # the board process runs in its staging directory
         self.board = board
-        self.serial = serial
         self.realtime = realtime
         self.compiled = compiled
         self.heapsize = heapsize
@@ -202,13 +198,7 @@ class BoardProcess:
         self._ser_w = ser_w
         self._thread(self._drain_stderr)
         if self.serial == "pty":
-            self._pty_master, self._pty_slave = os.openpty()
-            tty.setraw(self._pty_slave)
-            attrs = termios.tcgetattr(self._pty_slave)
-            attrs[3] &= ~termios.ECHO
-            termios.tcsetattr(self._pty_slave, termios.TCSANOW, attrs)
-            os.set_blocking(self._pty_master, False)
-            self.port = os.ttyname(self._pty_slave)
+            self._pty_master, self._pty_slave, self.port = open_pty()
             self._thread(self._relay_pty)
         else:
             os.set_blocking(self._proc.stdout.fileno(), False)

@@ -2,6 +2,12 @@
 
 import os
 import select
+import termios
+import tty
+
+from ..errors import UsageError
+
+SERIAL_MODES = ("pipe", "pty")
 
 _INPUT_KEEP = 1 << 16  # pty input waiting for the board
 
@@ -47,3 +53,21 @@ def relay_pty(out_fd, in_fd, master, stop, keep):
                 pass
             except OSError:
                 return
+
+
+def check_serial_mode(serial):
+    """An emulator's ``serial`` argument: ``"pipe"`` (bytes through methods) or ``"pty"`` (a port)."""
+    if serial not in SERIAL_MODES:
+        raise UsageError(f"serial must be 'pipe' or 'pty', not {serial!r}")
+    return serial
+
+
+def open_pty():
+    """A raw pseudo-terminal without echo whose master does not block: ``(master, slave, port)``."""
+    master, slave = os.openpty()
+    tty.setraw(slave)
+    attrs = termios.tcgetattr(slave)
+    attrs[3] &= ~termios.ECHO
+    termios.tcsetattr(slave, termios.TCSANOW, attrs)
+    os.set_blocking(master, False)
+    return master, slave, os.ttyname(slave)

@@ -42,13 +42,19 @@ def drive_remote(path, steps, show_screen, png, echo):
 
 def serve(image, board, control_path, realtime, echo):
     """Serial on a pty + control socket until SIGINT/SIGTERM; prints ``port:`` and ``control:`` lines."""
+    serve_on(lambda: emulator(image, board, serial="pty", realtime=realtime), control_path, echo)
+
+
+def serve_on(open_emulator, control_path, echo):
+    """Serve ``open_emulator()`` (a pty-serial emulator, as a context manager) on a control socket until
+    SIGINT/SIGTERM or until the board stops; prints ``port:`` and ``control:`` lines."""
     import signal
 
     stop = threading.Event()
     signals = (signal.SIGINT, signal.SIGTERM)
     previous = {s: signal.signal(s, lambda signum, frame: stop.set()) for s in signals}
     try:
-        with emulator(image, board, serial="pty", realtime=realtime) as emu:
+        with open_emulator() as emu:
             server = ControlServer(emu, control_path).start()
             try:
                 echo(f"port: {emu.port}")

@@ -311,43 +311,22 @@ def active_credential(store, conn, user, now):
     return UNUSABLE if had else NO_DEVICE
 
 
+_USABLE = {  # method -> (its table, the statuses in which a transaction opened for it can still use it)
+    "token": (T.devices, ("active", "shipped")),
+    "card": (T.cards, ("new", "active")),
+    "passcode": (T.temp_passcodes, ("active",)),
+}
+
+
 def credential_by_ref(store, conn, username, method, ref_id, now):
     """The credential a transaction was opened for, if still usable; else None."""
+    table, usable = _USABLE.get(method, _USABLE["passcode"])
+    mine = (table.c.id == ref_id, table.c.username == username, table.c.status.in_(usable))
+    row = conn.execute(select(table).where(*mine)).mappings().first()
+    if row is None:
+        return None
     if method == "token":
-        row = (
-            conn.execute(
-                select(T.devices).where(
-                    T.devices.c.id == ref_id,
-                    T.devices.c.username == username,
-                    T.devices.c.status.in_(("active", "shipped")),
-                )
-            )
-            .mappings()
-            .first()
-        )
-        return load_token(store, conn, row) if row else None
+        return load_token(store, conn, row)
     if method == "card":
-        row = (
-            conn.execute(
-                select(T.cards).where(
-                    T.cards.c.id == ref_id,
-                    T.cards.c.username == username,
-                    T.cards.c.status.in_(("new", "active")),
-                )
-            )
-            .mappings()
-            .first()
-        )
-        return load_card(store, row) if row else None
-    row = (
-        conn.execute(
-            select(T.temp_passcodes).where(
-                T.temp_passcodes.c.id == ref_id,
-                T.temp_passcodes.c.username == username,
-                T.temp_passcodes.c.status == "active",
-            )
-        )
-        .mappings()
-        .first()
-    )
-    return Passcode(row) if row else None
+        return load_card(store, row)
+    return Passcode(row)

@@ -24,14 +24,15 @@ REPLACEMENT_NOTICE_DAYS = (7, 1)  # "when the auto-activation is approaching and
 SHIPPING_ESTIMATE_DAYS = 14  # "from 3 to 14 days depending upon your country of residence"
 
 
+def move_status(conn, table, username, old, new):
+    """Every row of ``username`` in ``table`` in status ``old`` gets ``new``."""
+    conn.execute(update(table).where(table.c.username == username, table.c.status == old).values(status=new))
+
+
 # ---- temporary credentials -----------------------------------------------------------------------
 def void_temporary(conn, username) -> int:
     """Void the temporary passcode and the online card, end the sessions opened with them."""
-    conn.execute(
-        update(T.temp_passcodes)
-        .where(T.temp_passcodes.c.username == username, T.temp_passcodes.c.status == "active")
-        .values(status="void")
-    )
+    move_status(conn, T.temp_passcodes, username, "active", "void")
     conn.execute(
         update(T.cards)
         .where(T.cards.c.username == username, T.cards.c.status != "void")
@@ -100,11 +101,7 @@ def card_activate(store, conn, username, answers, now):
     if not card.check_values(answers):
         return False
     conn.execute(update(T.cards).where(T.cards.c.id == card.ref_id).values(status="active", activated_at=now))
-    conn.execute(
-        update(T.temp_passcodes)
-        .where(T.temp_passcodes.c.username == username, T.temp_passcodes.c.status == "active")
-        .values(status="void")
-    )
+    move_status(conn, T.temp_passcodes, username, "active", "void")
     audit.append(store, conn, now, username, "card-activate", username, card=card.ref_id)
     return True
 
@@ -233,16 +230,8 @@ def activate_replacement(store, conn, username, now, actor, how):
     rep = open_replacement(conn, username, lock=True)
     if rep is None or rep["status"] != "shipped":
         return False
-    conn.execute(
-        update(T.devices)
-        .where(T.devices.c.username == username, T.devices.c.status == "active")
-        .values(status="void")
-    )
-    conn.execute(
-        update(T.devices)
-        .where(T.devices.c.username == username, T.devices.c.status == "shipped")
-        .values(status="active")
-    )
+    move_status(conn, T.devices, username, "active", "void")
+    move_status(conn, T.devices, username, "shipped", "active")
     ended = void_temporary(conn, username)
     conn.execute(
         update(T.replacements)
@@ -358,11 +347,7 @@ def request_sharing(store, conn, requester, owner, now):
 
 
 def _share(conn, requester, owner, serial, now):
-    conn.execute(
-        update(T.devices)
-        .where(T.devices.c.username == requester, T.devices.c.status == "active")
-        .values(status="void")
-    )
+    move_status(conn, T.devices, requester, "active", "void")
     conn.execute(
         insert(T.devices).values(
             username=requester, serial=serial, status="active", shared_from=owner, created_at=now

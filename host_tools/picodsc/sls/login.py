@@ -53,6 +53,13 @@ def record_failure(conn, user, now):
     return until
 
 
+def fail_attempt(store, conn, user, now, actor, action, subject, result, **detail):
+    """A failed attempt: counted against ``user`` (the lockout rule), then audited with the lock it leaves."""
+    until = record_failure(conn, user, now)
+    audit.append(store, conn, now, actor, action, subject, result=result, locked_until=until, **detail)
+    return until
+
+
 def reset_failures(conn, username):
     conn.execute(
         update(T.users)
@@ -153,17 +160,8 @@ def login_password(svc, username, password, address) -> LoginStep:
         if user is None:
             audit.append(store, conn, now, address, "login-password", username, result="unknown-user")
         elif is_locked(user["locked_until"], now) or not ok:
-            until = record_failure(conn, user, now)
-            audit.append(
-                store,
-                conn,
-                now,
-                address,
-                "login-password",
-                username,
-                result="locked" if is_locked(user["locked_until"], now) else "failed",
-                locked_until=until,
-            )
+            result = "locked" if is_locked(user["locked_until"], now) else "failed"
+            fail_attempt(store, conn, user, now, address, "login-password", username, result)
         else:
             cred = C.active_credential(store, conn, user, now)
             if cred == C.UNUSABLE:
@@ -251,18 +249,9 @@ def login_answer(svc, transaction, answer, address) -> SessionGrant:
                 )
                 grant = SessionGrant(token, access, username, cred.kind, sessions.session_expiry(now, now))
             else:
-                until = record_failure(conn, user, now)
-                audit.append(
-                    store,
-                    conn,
-                    now,
-                    address,
-                    "login-answer",
-                    username,
-                    result="locked" if locked else "failed",
-                    method=row["method"],
-                    locked_until=until,
-                )
+                result = "locked" if locked else "failed"
+                method = row["method"]
+                fail_attempt(store, conn, user, now, address, "login-answer", username, result, method=method)
     if grant is None:
         raise LoginFailed()
     return grant

@@ -6,7 +6,7 @@ Contract: /work/wt/SLS-CONTRACT.md (coordination file). Differences and addition
 - ``Service.close()``; ``Service.audit_rows(subject=None, action=None)`` (list of dicts, for tests/admin).
 - ``CardView.activation_positions``: the two positions ``card_activate`` wants answered (a dict
   position -> code). A wrong activation answer raises ``LoginFailed`` and counts as a failed attempt.
-- Dataclasses live in :mod:`picodsc.sls.views` and are re-exported here and by ``picodsc.sls``.
+- Dataclasses live in :mod:`picodsc.sls.views` and are re-exported by ``picodsc.sls``.
 - Bad serials raise ``InvalidInput("serial", ...)``; a PIN the policy refuses, ``InvalidInput("pin", ...)``.
 - ``Service.maintenance()`` sends a notice only while it is still ahead of the auto-activation (a
   notice whose moment passed while maintenance did not run is skipped, the activation is not).
@@ -34,12 +34,11 @@ from .clock import Clock, SystemClock
 from .errors import AccessDenied, Conflict, InvalidInput, LimitExceeded, LoginFailed, NotFound, SessionInvalid
 from .store import Store
 from .users import account_participating, add_user, hash_secret, require_user
-from .views import (  # noqa: F401  (re-exported)
+from .views import (
     AuditReport,
     CardView,
     DeviceInfo,
     Identity,
-    Limits,
     LoginStep,
     MaintenanceReport,
     MeView,
@@ -253,11 +252,7 @@ class Service:
                 )
             ).first():
                 raise Conflict(f"token {serial} is already assigned")
-            conn.execute(
-                update(T.devices)
-                .where(T.devices.c.username == username, T.devices.c.status == "active")
-                .values(status="void")
-            )
+            lifecycle.move_status(conn, T.devices, username, "active", "void")
             conn.execute(
                 T.devices.insert().values(username=username, serial=serial, status="active", created_at=now)
             )
@@ -469,17 +464,8 @@ class Service:
             if ok:
                 on_ok(conn, srow, tx, now)
             else:
-                until = login.record_failure(conn, user, now)
-                audit.append(
-                    self.store,
-                    conn,
-                    now,
-                    srow["username"],
-                    purpose,
-                    srow["username"],
-                    result="failed",
-                    locked_until=until,
-                )
+                who = srow["username"]
+                login.fail_attempt(self.store, conn, user, now, who, purpose, who, "failed")
                 failed = True
         if failed:
             raise LoginFailed()
@@ -515,35 +501,20 @@ class Service:
             if require_fresh and row["credential"] != "none" and now > row["fresh_until"]:
                 raise AccessDenied("confirm with your security device first (step-up)")
             level = W.LIMIT_ROW[row["credential"]]
+
+            def audited(result, **detail):
+                audit.append(
+                    self.store, conn, now, username, "withdrawal", username,
+                    result=result, amount_cents=amount_cents, **detail,
+                )
+
             try:
                 wid, limits = W.withdraw(conn, username, level, amount_cents, now)
             except LimitExceeded as e:
                 refused = e
-                audit.append(
-                    self.store,
-                    conn,
-                    now,
-                    username,
-                    "withdrawal",
-                    username,
-                    result="refused",
-                    amount_cents=amount_cents,
-                    limit=e.limit_name,
-                    period=e.period,
-                )
+                audited("refused", limit=e.limit_name, period=e.period)
             else:
-                audit.append(
-                    self.store,
-                    conn,
-                    now,
-                    username,
-                    "withdrawal",
-                    username,
-                    result="ok",
-                    amount_cents=amount_cents,
-                    level=level,
-                    id=wid,
-                )
+                audited("ok", level=level, id=wid)
         if refused is not None:
             raise refused
         return WithdrawalResult(wid, amount_cents, now, limits)
@@ -576,16 +547,8 @@ class Service:
             if login.is_locked(user["locked_until"], now) or not lifecycle.card_activate(
                 self.store, conn, row["username"], answers, now
             ):
-                until = login.record_failure(conn, user, now)
-                audit.append(
-                    self.store,
-                    conn,
-                    now,
-                    row["username"],
-                    "card-activate",
-                    row["username"],
-                    result="failed",
-                    locked_until=until,
+                login.fail_attempt(
+                    self.store, conn, user, now, row["username"], "card-activate", row["username"], "failed"
                 )
                 failed = True
         if failed:

@@ -2,6 +2,12 @@
 
 from dataclasses import dataclass, field
 
+__all__ = [  # re-exported by picodsc.sls
+    "AuditReport", "CardView", "DeviceInfo", "Identity", "Limits", "LoginStep", "MaintenanceReport", "MeView",
+    "Notice", "Prompt", "ReplacementInfo", "SessionGrant", "SessionView", "SharingRequest", "UserInfo",
+    "WithdrawalResult",
+]
+
 
 @dataclass(frozen=True)
 class Identity:

@@ -19,13 +19,13 @@ import os
 import select
 import threading
 import time
-import tty
 from pathlib import Path
 
 from ... import bundle
 from ...errors import PicodscError, UsageError
 from ..harness import Emulator
 from ..image import DEFAULT_BLOCKS, lock
+from ..serial_io import check_serial_mode, open_pty
 from .chip import BLOCK_SIZE, FS_BLOCKS, Rp2Chip, check_uf2
 
 _SLICE_NS = 2_000_000  # pty mode: the chip runs in 2 ms slices between relays
@@ -37,12 +37,10 @@ _BOOT_SETTLE_MS = 50
 
 class Rp2Emulator:
     def __init__(self, image, uf2, board=bundle.DEFAULT_BOARD, serial="pipe", sync=True, timeout=120.0):
-        if serial not in ("pipe", "pty"):
-            raise UsageError(f"serial must be 'pipe' or 'pty', not {serial!r}")
+        self.serial = check_serial_mode(serial)
         self.image = Path(image)
         self.uf2 = Path(uf2)
         self.board = board
-        self.serial = serial
         self.sync = sync
         self.timeout = timeout
         self.port = None
@@ -83,7 +81,7 @@ class Rp2Emulator:
             self.chip = Rp2Chip(self.uf2, fs, board_file, on_serial=self._serial_in)
             self.boot_ms = self._boot()
             if self.serial == "pty":
-                self._open_pty()
+                self._master, self._slave, self.port = open_pty()
                 self._pace = (self.chip.nanos, time.monotonic())
                 self._thread = threading.Thread(target=self._run, daemon=True, name="picodsc-rp2")
                 self._thread.start()
@@ -133,12 +131,6 @@ class Rp2Emulator:
         self._lock_file = lock(self.image)
 
     # -- the pty thread --------------------------------------------------------------------------
-    def _open_pty(self):
-        self._master, self._slave = os.openpty()
-        tty.setraw(self._slave)
-        os.set_blocking(self._master, False)
-        self.port = os.ttyname(self._slave)
-
     def _run(self):
         try:
             while not self._stop.is_set():
