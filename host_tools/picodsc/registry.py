@@ -100,6 +100,24 @@ def check_serial(serial: str | None) -> str:
     return s
 
 
+def enable_wal(db: sqlite3.Connection, timeout: float) -> None:
+    """``PRAGMA journal_mode=WAL``, waiting up to ``timeout`` s for others opening the same new file.
+
+    Switching a fresh database to WAL needs an exclusive lock, and SQLite answers "database is locked"
+    at once (its busy handler is not called) while another connection is switching it too: several
+    server processes starting on a new database do exactly that.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as e:
+            if "locked" not in str(e) or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.01)
+
+
 class Sealer:
     """AES-256-GCM under a key file; associated data binds each value to its serial and field.
 
@@ -232,7 +250,7 @@ class Registry:
                 db.close()
                 raise RegistryError(f"{self.path} is not a picodsc registry (other tables): not touched",
                                     self.path)
-            db.execute("PRAGMA journal_mode=WAL")
+            enable_wal(db, self._timeout)
             db.execute("PRAGMA foreign_keys=ON")
             db.execute(f"PRAGMA synchronous={SYNCHRONOUS}")
             if version < SCHEMA_VERSION:

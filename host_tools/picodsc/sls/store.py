@@ -20,7 +20,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, event, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from ..registry import Sealer
+from ..registry import Sealer, enable_wal
 from . import tables as T
 from .errors import Conflict, NotFound
 
@@ -34,6 +34,7 @@ KEYS = ("audit-key", "identity-key")
 # counts, a consumed card pair, a withdrawal record). See SECURITY.md "Durability". Deployments that
 # cannot accept that run PostgreSQL (synchronous_commit on) or set this to "FULL".
 SQLITE_SYNCHRONOUS = "NORMAL"
+_SQLITE_TIMEOUT = 60.0  # seconds a SQLite connection waits for another writer
 _PG_MIGRATION_LOCK = 0x5F1C0DE  # advisory lock id while migrating
 
 
@@ -64,13 +65,13 @@ def _sqlite_engine(url):
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     finally:
         os.umask(old)
-    engine = create_engine(url, connect_args={"timeout": 60.0})
+    engine = create_engine(url, connect_args={"timeout": _SQLITE_TIMEOUT})
 
     @event.listens_for(engine, "connect")
     def _connect(dbapi_conn, _record):
         dbapi_conn.isolation_level = None  # we emit BEGIN ourselves (below)
+        enable_wal(dbapi_conn, _SQLITE_TIMEOUT)
         cur = dbapi_conn.cursor()
-        cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute(f"PRAGMA synchronous={SQLITE_SYNCHRONOUS}")
         cur.close()
